@@ -1,0 +1,12 @@
+//! The PyO3 binding that builds `pybet._core`: converts, releases the GIL, calls
+//! `pybet_core`, maps errors. Nothing more.
+
+use pyo3::prelude::*;
+
+mod errors;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

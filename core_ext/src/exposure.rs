@@ -1,0 +1,1 @@
+//! TODO: exposure (placeholder from the skeleton commit).

@@ -1,0 +1,1 @@
+//! TODO: ladder (placeholder from the skeleton commit).

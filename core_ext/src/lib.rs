@@ -1,0 +1,12 @@
+//! pybet's pure Rust core: no Python types in here.
+//!
+//! - [`ladder`], [`exchange`] and friends: the exchange matching engine (spec sections 1-2).
+//! - [`exposure`], [`settlement`]: accounts, exposure and settlement math (spec section 3).
+//! - [`tote`]: pari-mutuel pools (spec section 4).
+//! - [`quant`]: vectorisable quant kernels (spec section 5).
+
+pub mod exposure;
+pub mod ladder;
+pub mod quant;
+pub mod settlement;
+pub mod tote;

@@ -1,0 +1,1 @@
+//! TODO: quant (placeholder from the skeleton commit).

@@ -1,0 +1,1 @@
+//! TODO: settlement (placeholder from the skeleton commit).

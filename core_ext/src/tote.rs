@@ -1,0 +1,1 @@
+//! TODO: tote (placeholder from the skeleton commit).

@@ -1,0 +1,3 @@
+from pybet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The ``pybet`` command line: ``pybet --version``, ``pybet serve``, ``pybet load``,
+``pybet bench``, ``pybet replay``. Subcommands register themselves in ``_COMMANDS``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import pybet
+
+# name -> (help, add_arguments, run); each subcommand module adds itself here.
+Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+_COMMANDS: dict[str, Command] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pybet",
+        description="pybet: exchange matching engine, pari-mutuel pools and a durable gateway.",
+    )
+    parser.add_argument("--version", action="version", version=f"pybet {pybet.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, add_arguments, _run) in sorted(_COMMANDS.items()):
+        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return _COMMANDS[args.command][2](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

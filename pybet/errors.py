@@ -1,0 +1,130 @@
+"""The exception tree of pybet: every error derives from :class:`PybetError` and carries a
+stable ``code`` (the same string the engine puts in a report's ``reject_code`` and the gateway in
+an ``Error``/``Reject`` frame). The compiled core raises these classes too."""
+
+from __future__ import annotations
+
+
+class PybetError(Exception):
+    """Base of every pybet error. ``code`` is stable across releases; the message is not."""
+
+    code: str = "PYBET_ERROR"
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+# -- input validation -------------------------------------------------------------------------
+class InvalidArgument(PybetError, ValueError):
+    code = "INVALID_ARGUMENT"
+
+
+class InvalidPrice(InvalidArgument):
+    """A price that is not exactly on the betting ladder (nothing is ever rounded)."""
+
+    code = "INVALID_PRICE"
+
+
+class InvalidSize(InvalidArgument):
+    """A size that is zero, negative, below the market's minimum stake, or would overflow."""
+
+    code = "INVALID_SIZE"
+
+
+# -- lookups ----------------------------------------------------------------------------------
+class UnknownMarket(PybetError, LookupError):
+    code = "UNKNOWN_MARKET"
+
+
+class UnknownRunner(PybetError, LookupError):
+    code = "UNKNOWN_RUNNER"
+
+
+class UnknownOrder(PybetError, LookupError):
+    code = "UNKNOWN_ORDER"
+
+
+class UnknownAccount(PybetError, LookupError):
+    code = "UNKNOWN_ACCOUNT"
+
+
+class MarketExists(PybetError):
+    code = "MARKET_EXISTS"
+
+
+# -- state and permission ---------------------------------------------------------------------
+class InvalidMarketState(PybetError):
+    """The market's status does not allow the operation (e.g. an order in a suspended market)."""
+
+    code = "MARKET_NOT_OPEN"
+
+
+class NotOwner(PybetError, PermissionError):
+    """An account tried to act on another account's order."""
+
+    code = "NOT_OWNER"
+
+
+class InsufficientFunds(PybetError):
+    code = "INSUFFICIENT_FUNDS"
+
+
+class AlreadySettled(PybetError):
+    code = "ALREADY_SETTLED"
+
+
+class SnapshotError(PybetError):
+    """A snapshot blob that does not decode or fails its checksum."""
+
+    code = "BAD_SNAPSHOT"
+
+
+# -- pari-mutuel ------------------------------------------------------------------------------
+class PoolError(PybetError):
+    code = "POOL_ERROR"
+
+
+class PoolClosed(PoolError):
+    code = "POOL_CLOSED"
+
+
+class InvalidSelection(PoolError, ValueError):
+    """A selection with a scratched, unknown or repeated runner, or of the wrong arity."""
+
+    code = "INVALID_SELECTION"
+
+
+# -- quant kernels ----------------------------------------------------------------------------
+class QuantError(PybetError, ValueError):
+    """Bad input to a quant kernel: probabilities off, negative values, wrong shapes, depth."""
+
+    code = "INVALID_INPUT"
+
+
+# -- gateway, protocol and durability ---------------------------------------------------------
+class ProtocolError(PybetError):
+    code = "MALFORMED_FRAME"
+
+
+class FrameTooLarge(ProtocolError):
+    code = "FRAME_TOO_LARGE"
+
+
+class AuthError(PybetError):
+    code = "AUTH_FAILED"
+
+
+class RateLimited(PybetError):
+    code = "RATE_LIMITED"
+
+
+class Unavailable(PybetError):
+    """The gateway is fail-closed (its store is down) or shutting down."""
+
+    code = "UNAVAILABLE"
+
+
+class StoreError(PybetError):
+    code = "STORE_ERROR"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets up (scripts/setup.sh) and runs the Python gates and the whole pytest suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+# shellcheck disable=SC1091
+. .venv/bin/activate
+echo "== ruff"; ruff check pybet tests benches examples; ruff format --check pybet tests benches examples
+echo "== mypy"; mypy
+echo "== stubtest"; python -m mypy.stubtest pybet._core --allowlist .ci/stubtest-allowlist.txt
+echo "== pytest"; python -m pytest "$@"
