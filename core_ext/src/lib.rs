@@ -10,3 +10,4 @@ pub mod ladder;
 pub mod quant;
 pub mod settlement;
 pub mod tote;
+pub mod types;
