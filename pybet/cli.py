@@ -4,17 +4,33 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
 import pybet
 
-# name -> (help, add_arguments, run); each subcommand module adds itself here.
+# name -> (help, add_arguments, run); each subcommand module calls register() on import.
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
 _COMMANDS: dict[str, Command] = {}
 
+# Modules that define subcommands; imported lazily so that `pybet --version` stays fast.
+_SUBCOMMAND_MODULES: tuple[str, ...] = ()
+
+
+def register(
+    name: str,
+    help_text: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace], int],
+) -> None:
+    """Register a subcommand (called by the subcommand modules at import time)."""
+    _COMMANDS[name] = (help_text, add_arguments, run)
+
 
 def build_parser() -> argparse.ArgumentParser:
+    for module in _SUBCOMMAND_MODULES:
+        importlib.import_module(module)
     parser = argparse.ArgumentParser(
         prog="pybet",
         description="pybet: exchange matching engine, pari-mutuel pools and a durable gateway.",
