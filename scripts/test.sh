@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # shellcheck disable=SC1091
 . .venv/bin/activate
-echo "== ruff"; ruff check pybet tests benches examples; ruff format --check pybet tests benches examples
+echo "== ruff"; ruff check .; ruff format --check .
 echo "== mypy"; mypy
 echo "== stubtest"; python -m mypy.stubtest pybet._core --allowlist .ci/stubtest-allowlist.txt
 echo "== pytest"; python -m pytest "$@"
