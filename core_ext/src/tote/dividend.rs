@@ -20,6 +20,8 @@ pub struct Dividend {
     pub broken: Money,
     /// What is paid: `max(broken, min_payout, 0)`.
     pub paid: Money,
+    /// The combination's exact share of the net pool, rounded down to the minor unit.
+    pub share: i128,
 }
 
 /// `floor(a / b)` for `b > 0`.
@@ -59,6 +61,7 @@ pub fn dividends(rules: &Rules, profit_split: bool, net: Money, shares: &[Share]
             Dividend {
                 broken,
                 paid: broken.max(rules.min_payout).max(0),
+                share: floor_div(num, w_total),
             }
         })
         .collect()
@@ -159,7 +162,8 @@ mod tests {
             d[0],
             Dividend {
                 broken: 100,
-                paid: 105
+                paid: 105,
+                share: 1000,
             }
         );
     }

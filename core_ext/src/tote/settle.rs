@@ -3,10 +3,11 @@
 //! Accounting (all integer minor units):
 //! - live pool = gross − scratch refunds; takeout = floor(live × takeout); net = live − takeout.
 //! - each winning ticket is paid `floor(stake × dividend / 100)`.
-//! - minus pool = what the `min_payout` floor added to the payouts (paid at the floored
-//!   dividend minus paid at the broken one).
-//! - breakage = net − paid to winners + minus pool: the broken-off parts of the dividends and
-//!   the sub-unit remainders of the payouts (never negative with `rounding = down`).
+//! - minus pool = for each winning combination whose dividend was raised to `min_payout`,
+//!   what its tickets are paid beyond its exact share of the net pool (rounded down to the
+//!   minor unit): the money the operator adds.
+//! - breakage = net − paid to winners + minus pool: the broken-off parts of the dividends,
+//!   the sub-unit remainders of payouts and shares (never negative with `rounding = down`).
 //!
 //! so that sum(payouts incl. refunds) + takeout + breakage − minus pool + carryover = gross.
 
@@ -134,25 +135,31 @@ impl Pool {
             .collect();
         let profit_split = self.kind.is_single() && self.rules.split == Split::Profit;
         let divs = dividends(&self.rules, profit_split, net, &shares);
-        let mut by_rank = vec![None; self.space.count()];
-        for (&(rank, _), d) in winners.iter().zip(&divs) {
-            by_rank[rank] = Some(*d);
+        let mut by_combo = vec![0i128; divs.len()];
+        let mut slot = vec![usize::MAX; self.space.count()];
+        for (i, &(rank, _)) in winners.iter().enumerate() {
+            slot[rank] = i;
         }
-        let (mut paid, mut paid_broken) = (0i128, 0i128);
         for t in 0..self.ticket_stake.len() {
             if self.ticket_refunded[t] {
                 continue;
             }
-            if let Some(d) = by_rank[self.ticket_combo[t] as usize] {
-                let stake = self.ticket_stake[t];
-                let p = payout(stake, d.paid);
-                paid += p;
-                paid_broken += payout(stake, d.broken);
+            let i = slot[self.ticket_combo[t] as usize];
+            if i != usize::MAX {
+                let p = payout(self.ticket_stake[t], divs[i].paid);
+                by_combo[i] += p;
                 s.payouts[t] = p as Money;
             }
         }
+        let paid: i128 = by_combo.iter().sum();
+        let minus: i128 = divs
+            .iter()
+            .zip(&by_combo)
+            .filter(|(d, _)| d.paid > d.broken)
+            .map(|(d, &p)| (p - d.share).max(0))
+            .sum();
         s.paid = paid as Money;
-        s.minus_pool = (paid - paid_broken) as Money;
+        s.minus_pool = minus as Money;
         s.breakage = net - s.paid + s.minus_pool;
         s.winners = winners
             .iter()
