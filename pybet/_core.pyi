@@ -4,12 +4,14 @@ __all__: list[str]
 __version__: str
 
 # -- pari-mutuel pools and quant kernels (issue 4) -------------------------------------------
-from typing import ClassVar as _ClassVar
 from typing import Any as _Any
+from typing import ClassVar as _ClassVar
+from typing import final as _final
 
 import numpy as _np
 import numpy.typing as _npt
 
+@_final
 class PoolKind:
     """The kind of a pool: which finishing positions a selection predicts."""
 
@@ -21,36 +23,40 @@ class PoolKind:
     TRIFECTA: _ClassVar[PoolKind]
     SUPERFECTA: _ClassVar[PoolKind]
     def __int__(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@_final
 class Split:
     """PLACE/SHOW sharing: ``PROFIT`` (US) or ``POOL`` (AU/UK)."""
 
     PROFIT: _ClassVar[Split]
     POOL: _ClassVar[Split]
     def __int__(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@_final
 class Rounding:
     """Breakage rounding of dividends: ``DOWN`` or ``NEAREST`` (half up)."""
 
     DOWN: _ClassVar[Rounding]
     NEAREST: _ClassVar[Rounding]
     def __int__(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@_final
 class NoWinner:
     """What happens with no winning ticket: ``REFUND`` or ``CARRYOVER``."""
 
     REFUND: _ClassVar[NoWinner]
     CARRYOVER: _ClassVar[NoWinner]
     def __int__(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
+@_final
 class Dividends:
     """The dividends of a pool for one result and the pool's accounts, in minor units.
 
@@ -90,8 +96,9 @@ class Dividends:
     def dividend(self, selection: int | tuple[int, ...], /) -> int:
         """Dividend per 100 of ``selection``, 0 if it did not win."""
     def to_dict(self) -> dict[str, _Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
+@_final
 class Pool:
     """A pari-mutuel pool of ``runners`` runners numbered 1..n (spec section 4).
 
@@ -100,8 +107,8 @@ class Pool:
     names (``"profit"``/``"pool"``, ``"down"``/``"nearest"``, ``"refund"``/``"carryover"``).
     """
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         kind: PoolKind | str,
         runners: int,
         takeout: float | str | _Any,
@@ -112,7 +119,7 @@ class Pool:
         min_payout: int = 100,
         no_winner: NoWinner | str | None = None,
         carryover_to: str | None = None,
-    ) -> None: ...
+    ) -> Pool: ...
     @property
     def kind(self) -> PoolKind: ...
     @property
@@ -150,7 +157,9 @@ class Pool:
     def __len__(self) -> int: ...
     def bet(self, selection: int | tuple[int, ...], stake: int, /) -> int:
         """Adds a ticket; returns its id. Raises InvalidSelection/InvalidSize/PoolClosed."""
-    def bet_many(self, selections: _npt.ArrayLike, stakes: _npt.ArrayLike, /) -> _npt.NDArray[_np.int64]:
+    def bet_many(
+        self, selections: _npt.ArrayLike, stakes: _npt.ArrayLike, /
+    ) -> _npt.NDArray[_np.int64]:
         """All or nothing: the first bad row raises (its index in the message), nothing is added."""
     def scratch(self, runner: int, /) -> int:
         """Scratches a runner, refunds its tickets; returns the amount refunded."""
@@ -176,7 +185,9 @@ def quant_discounted_harville(
     p: _npt.NDArray[_np.float64], depth: int, lambdas: _npt.NDArray[_np.float64], /
 ) -> _npt.NDArray[_np.float64]: ...
 def quant_henery(p: _npt.NDArray[_np.float64], depth: int, /) -> _npt.NDArray[_np.float64]: ...
-def quant_place_probabilities(p: _npt.NDArray[_np.float64], k: int, /) -> _npt.NDArray[_np.float64]: ...
+def quant_place_probabilities(
+    p: _npt.NDArray[_np.float64], k: int, /
+) -> _npt.NDArray[_np.float64]: ...
 def quant_implied_probabilities(
     values: _npt.NDArray[_np.float64], takeout: float, from_odds: bool, /
 ) -> _npt.NDArray[_np.float64]: ...

@@ -71,7 +71,9 @@ def place_probabilities(p: ArrayLike, k: int) -> FloatArray:
     return _core.quant_place_probabilities(_f64(p, "p"), _int(k, "k"))
 
 
-def discounted_harville(p: ArrayLike, depth: int, lambdas: Sequence[float] | ArrayLike) -> FloatArray:
+def discounted_harville(
+    p: ArrayLike, depth: int, lambdas: Sequence[float] | ArrayLike
+) -> FloatArray:
     """Lo and Bacon-Shone's discounted Harville: place j uses ``p ** lambda_j`` renormalised.
     ``lambdas`` gives places 2..depth (the winner uses ``p``), or places 1..depth."""
     return _core.quant_discounted_harville(

@@ -66,7 +66,8 @@ def test_win_dead_heat_paid_like_a_place_pool(split: str, want: tuple[int, int])
 
 
 @pytest.mark.parametrize(
-    ("split", "want", "breakage"), [("profit", (150, 180), 400), (pybet.Split.POOL, (140, 210), 100)]
+    ("split", "want", "breakage"),
+    [("profit", (150, 180), 400), (pybet.Split.POOL, (140, 210), 100)],
 )
 def test_place_profit_and_pool_split(split: object, want: tuple[int, int], breakage: int) -> None:
     # net 8500, placed 2 (3000) and 3 (2000). profit: 3500 / 2 = 1750 each ->

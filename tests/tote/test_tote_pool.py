@@ -57,8 +57,14 @@ def test_takeout_is_exact() -> None:
 
 
 def test_enums_and_strings_are_interchangeable() -> None:
-    a = pybet.Pool(pybet.PoolKind.PLACE, 5, 0.15, split=pybet.Split.POOL,
-                   rounding=pybet.Rounding.NEAREST, no_winner=pybet.NoWinner.CARRYOVER)
+    a = pybet.Pool(
+        pybet.PoolKind.PLACE,
+        5,
+        0.15,
+        split=pybet.Split.POOL,
+        rounding=pybet.Rounding.NEAREST,
+        no_winner=pybet.NoWinner.CARRYOVER,
+    )
     b = pybet.Pool("PLACE", 5, 0.15, split="pool", rounding="nearest", no_winner="carryover")
     assert a.state_hash() == b.state_hash()
     assert a.kind == pybet.PoolKind.PLACE and int(a.split) == 1

@@ -9,8 +9,15 @@ from hypothesis import strategies as st
 import pybet
 
 KINDS = ["win", "place", "show", "exacta", "quinella", "trifecta", "superfecta"]
-ARITY = {"win": 1, "place": 1, "show": 1, "exacta": 2, "quinella": 2, "trifecta": 3,
-         "superfecta": 4}
+ARITY = {
+    "win": 1,
+    "place": 1,
+    "show": 1,
+    "exacta": 2,
+    "quinella": 2,
+    "trifecta": 3,
+    "superfecta": 4,
+}
 
 
 @st.composite
@@ -27,8 +34,9 @@ def pools(draw: st.DrawFn) -> tuple[pybet.Pool, list[list[int]], list[tuple[tupl
         min_payout=draw(st.integers(0, 130)),
         no_winner=draw(st.sampled_from(["refund", "carryover"])),
     )
-    bets = draw(st.lists(st.tuples(st.permutations(range(1, n + 1)), st.integers(1, 10**6)),
-                         max_size=60))
+    bets = draw(
+        st.lists(st.tuples(st.permutations(range(1, n + 1)), st.integers(1, 10**6)), max_size=60)
+    )
     placed = [(tuple(p[: ARITY[kind]]), s) for p, s in bets]
     for sel, stake in placed:
         pool.bet(sel, stake)
@@ -45,7 +53,9 @@ def pools(draw: st.DrawFn) -> tuple[pybet.Pool, list[list[int]], list[tuple[tupl
 
 @settings(max_examples=300)
 @given(pools())
-def test_money_invariant_and_min_payout(case: tuple[pybet.Pool, list[list[int]], list[tuple[tuple[int, ...], int]]]) -> None:
+def test_money_invariant_and_min_payout(
+    case: tuple[pybet.Pool, list[list[int]], list[tuple[tuple[int, ...], int]]],
+) -> None:
     pool, result, _ = case
     d = pool.dividends(result)
     payouts = pool.payouts()
@@ -58,7 +68,9 @@ def test_money_invariant_and_min_payout(case: tuple[pybet.Pool, list[list[int]],
 
 @settings(max_examples=100)
 @given(pools())
-def test_bet_many_equals_repeated_bet(case: tuple[pybet.Pool, list[list[int]], list[tuple[tuple[int, ...], int]]]) -> None:
+def test_bet_many_equals_repeated_bet(
+    case: tuple[pybet.Pool, list[list[int]], list[tuple[tuple[int, ...], int]]],
+) -> None:
     pool, _, placed = case
     kind, n, arity = pool.kind, pool.runners, ARITY[KINDS[int(pool.kind)]]
     one = pybet.Pool(kind, n, 0.15)
