@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pybet import errors
-from pybet._core import __version__
+from pybet import errors, quant
+from pybet._core import Dividends, NoWinner, Pool, PoolKind, Rounding, Split, __version__
 from pybet.errors import (
     AlreadySettled,
     InsufficientFunds,
@@ -27,6 +27,7 @@ from pybet.errors import (
 
 __all__ = [
     "AlreadySettled",
+    "Dividends",
     "InsufficientFunds",
     "InvalidArgument",
     "InvalidMarketState",
@@ -34,16 +35,22 @@ __all__ = [
     "InvalidSelection",
     "InvalidSize",
     "MarketExists",
+    "NoWinner",
     "NotOwner",
+    "Pool",
     "PoolClosed",
     "PoolError",
+    "PoolKind",
     "PybetError",
     "QuantError",
+    "Rounding",
     "SnapshotError",
+    "Split",
     "UnknownAccount",
     "UnknownMarket",
     "UnknownOrder",
     "UnknownRunner",
     "__version__",
     "errors",
+    "quant",
 ]

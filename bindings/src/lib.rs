@@ -4,9 +4,14 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod pool;
+mod pool_enums;
+mod quant;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    pool::register(m)?;
+    quant::register(m)?;
     Ok(())
 }

@@ -1,1 +1,0 @@
-//! TODO: quant (placeholder from the skeleton commit).

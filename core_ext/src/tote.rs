@@ -1,1 +1,0 @@
-//! TODO: tote (placeholder from the skeleton commit).
