@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 from pybet import errors, quant
-from pybet._core import Dividends, NoWinner, Pool, PoolKind, Rounding, Split, __version__
+from pybet._core import (
+    Book,
+    CancelReport,
+    Dividends,
+    Event,
+    Exchange,
+    FillReport,
+    MarketStatus,
+    NoWinner,
+    Order,
+    OrderStatus,
+    Persistence,
+    PlaceReport,
+    Pool,
+    PoolKind,
+    Rounding,
+    Side,
+    Split,
+    TimeInForce,
+    __version__,
+)
 from pybet.errors import (
     AlreadySettled,
     InsufficientFunds,
@@ -24,8 +44,26 @@ from pybet.errors import (
     UnknownOrder,
     UnknownRunner,
 )
+from pybet.codes import REJECT_CODES, RejectCode
+
+from pybet import ladder  # noqa: E402  (needs _core loaded first)
 
 __all__ = [
+    "REJECT_CODES",
+    "Book",
+    "CancelReport",
+    "Event",
+    "Exchange",
+    "FillReport",
+    "MarketStatus",
+    "Order",
+    "OrderStatus",
+    "Persistence",
+    "PlaceReport",
+    "RejectCode",
+    "Side",
+    "TimeInForce",
+    "ladder",
     "AlreadySettled",
     "Dividends",
     "InsufficientFunds",

@@ -202,6 +202,11 @@ impl Exchange {
         self.now_ms
     }
 
+    /// Moves the clock forward (never back) without releasing delayed orders.
+    pub fn set_clock(&mut self, now_ms: i64) {
+        self.now_ms = self.now_ms.max(now_ms);
+    }
+
     /// Takes every event emitted since the last drain.
     pub fn drain_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
