@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pybet import errors, quant
+from pybet import errors, ladder, quant
 from pybet._core import (
     Book,
     CancelReport,
@@ -24,6 +24,7 @@ from pybet._core import (
     TimeInForce,
     __version__,
 )
+from pybet.codes import REJECT_CODES, RejectCode
 from pybet.errors import (
     AlreadySettled,
     InsufficientFunds,
@@ -44,28 +45,16 @@ from pybet.errors import (
     UnknownOrder,
     UnknownRunner,
 )
-from pybet.codes import REJECT_CODES, RejectCode
-
-from pybet import ladder  # noqa: E402  (needs _core loaded first)
 
 __all__ = [
     "REJECT_CODES",
+    "AlreadySettled",
     "Book",
     "CancelReport",
+    "Dividends",
     "Event",
     "Exchange",
     "FillReport",
-    "MarketStatus",
-    "Order",
-    "OrderStatus",
-    "Persistence",
-    "PlaceReport",
-    "RejectCode",
-    "Side",
-    "TimeInForce",
-    "ladder",
-    "AlreadySettled",
-    "Dividends",
     "InsufficientFunds",
     "InvalidArgument",
     "InvalidMarketState",
@@ -73,22 +62,31 @@ __all__ = [
     "InvalidSelection",
     "InvalidSize",
     "MarketExists",
+    "MarketStatus",
     "NoWinner",
     "NotOwner",
+    "Order",
+    "OrderStatus",
+    "Persistence",
+    "PlaceReport",
     "Pool",
     "PoolClosed",
     "PoolError",
     "PoolKind",
     "PybetError",
     "QuantError",
+    "RejectCode",
     "Rounding",
+    "Side",
     "SnapshotError",
     "Split",
+    "TimeInForce",
     "UnknownAccount",
     "UnknownMarket",
     "UnknownOrder",
     "UnknownRunner",
     "__version__",
     "errors",
+    "ladder",
     "quant",
 ]
