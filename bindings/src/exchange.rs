@@ -161,7 +161,7 @@ impl PyExchange {
                 client_order_id,
             } => {
                 d.set_item("market_id", market_id(*market))?;
-                d.set_item("account", ex.account_name(*account))?;
+                d.set_item("account", &**account)?;
                 d.set_item("code", code.as_str())?;
                 d.set_item("client_order_id", client_order_id.as_deref())?;
                 "OrderRejected"

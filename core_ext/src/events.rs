@@ -29,8 +29,8 @@ pub enum EventKind {
     OrderRejected {
         /// Market index.
         market: u32,
-        /// Account index.
-        account: u32,
+        /// The account's name (a rejected order does not intern its account).
+        account: Box<str>,
         /// Why.
         code: ErrorCode,
         /// The client's id, if any.

@@ -414,16 +414,18 @@ impl Exchange {
 
     /// `place` with the market and runner already resolved to indices.
     pub(crate) fn place_at(&mut self, m: u32, r: u16, req: &PlaceRequest<'_>) -> PlaceReport {
-        let account = self.intern_account(req.account);
-        if let Err(code) = self.validate_new(m, r, account, req) {
+        let known = self.account_index.get(req.account).copied();
+        if let Err(code) = self.validate_new(m, r, known, req) {
             self.emit(EventKind::OrderRejected {
                 market: m,
-                account,
+                account: req.account.into(),
                 code,
                 client_order_id: req.client_order_id.map(Box::from),
             });
             return PlaceReport::rejected(code);
         }
+        // Accounts are interned on their first accepted order: a rejection changes nothing.
+        let account = self.intern_account(req.account);
         let id = self.accept(m, r, account, req);
         self.run(id)
     }
@@ -432,7 +434,7 @@ impl Exchange {
         &self,
         m: u32,
         r: u16,
-        account: u32,
+        account: Option<u32>,
         req: &PlaceRequest<'_>,
     ) -> Result<(), ErrorCode> {
         let market = &self.markets[m as usize];
@@ -457,8 +459,10 @@ impl Exchange {
             if coid.is_empty() || coid.len() > MAX_CLIENT_ORDER_ID {
                 return Err(ErrorCode::InvalidArgument);
             }
-            if self.client_ids.contains_key(&(account, Box::from(coid))) {
-                return Err(ErrorCode::DuplicateClientOrderId);
+            if let Some(a) = account {
+                if self.client_ids.contains_key(&(a, Box::from(coid))) {
+                    return Err(ErrorCode::DuplicateClientOrderId);
+                }
             }
         }
         self.check_funds(m, r, account, req.side, req.tick, req.size)
@@ -470,7 +474,7 @@ impl Exchange {
         &self,
         _m: u32,
         _r: u16,
-        _account: u32,
+        _account: Option<u32>,
         _side: Side,
         _tick: Tick,
         _size: Money,
@@ -855,9 +859,10 @@ impl Exchange {
             self.check_replace_funds(id, tick)
         };
         if let Err(code) = check {
+            let account = self.accounts[acct as usize].as_str().into();
             self.emit(EventKind::OrderRejected {
                 market: m,
-                account: acct,
+                account,
                 code,
                 client_order_id: None,
             });
