@@ -2,8 +2,29 @@
 
 from __future__ import annotations
 
-from pybet import errors, quant
-from pybet._core import Dividends, NoWinner, Pool, PoolKind, Rounding, Split, __version__
+from pybet import errors, ladder, quant
+from pybet._core import (
+    Book,
+    CancelReport,
+    Dividends,
+    Event,
+    Exchange,
+    FillReport,
+    MarketStatus,
+    NoWinner,
+    Order,
+    OrderStatus,
+    Persistence,
+    PlaceReport,
+    Pool,
+    PoolKind,
+    Rounding,
+    Side,
+    Split,
+    TimeInForce,
+    __version__,
+)
+from pybet.codes import REJECT_CODES, RejectCode
 from pybet.errors import (
     AlreadySettled,
     InsufficientFunds,
@@ -26,8 +47,14 @@ from pybet.errors import (
 )
 
 __all__ = [
+    "REJECT_CODES",
     "AlreadySettled",
+    "Book",
+    "CancelReport",
     "Dividends",
+    "Event",
+    "Exchange",
+    "FillReport",
     "InsufficientFunds",
     "InvalidArgument",
     "InvalidMarketState",
@@ -35,22 +62,31 @@ __all__ = [
     "InvalidSelection",
     "InvalidSize",
     "MarketExists",
+    "MarketStatus",
     "NoWinner",
     "NotOwner",
+    "Order",
+    "OrderStatus",
+    "Persistence",
+    "PlaceReport",
     "Pool",
     "PoolClosed",
     "PoolError",
     "PoolKind",
     "PybetError",
     "QuantError",
+    "RejectCode",
     "Rounding",
+    "Side",
     "SnapshotError",
     "Split",
+    "TimeInForce",
     "UnknownAccount",
     "UnknownMarket",
     "UnknownOrder",
     "UnknownRunner",
     "__version__",
     "errors",
+    "ladder",
     "quant",
 ]

@@ -4,6 +4,8 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod exchange;
+mod exchange_types;
 mod pool;
 mod pool_enums;
 mod quant;
@@ -11,6 +13,7 @@ mod quant;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    exchange::register(m)?;
     pool::register(m)?;
     quant::register(m)?;
     Ok(())

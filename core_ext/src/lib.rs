@@ -5,9 +5,21 @@
 //! - [`tote`]: pari-mutuel pools (spec section 4).
 //! - [`quant`]: vectorisable quant kernels (spec section 5).
 
+pub mod book;
+pub mod error;
+pub mod events;
+pub mod exchange;
 pub mod exposure;
 pub mod ladder;
+pub mod market;
+pub mod order;
 pub mod quant;
 pub mod settlement;
+pub mod snapshot;
 pub mod tote;
 pub mod types;
+
+pub use error::ErrorCode;
+pub use exchange::{CancelReport, Exchange, FillInfo, PlaceReport, PlaceRequest};
+pub use market::{MarketSpec, MarketStatus};
+pub use order::{CancelReason, Order, OrderStatus};

@@ -1,0 +1,862 @@
+//! `pybet.Exchange`: converts arguments, calls the core, maps errors. Nothing more.
+
+use numpy::{IntoPyArray, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use pybet_core::events::{Event, EventKind};
+use pybet_core::exchange::{Exchange, PlaceReport, PlaceRequest};
+use pybet_core::ladder;
+use pybet_core::types::{Persistence, Side, TimeInForce};
+use pybet_core::{ErrorCode, MarketSpec, Order};
+
+use crate::errors::{
+    InvalidArgument, InvalidMarketState, InvalidPrice, InvalidSize, MarketExists, NotOwner,
+    PybetError, SnapshotError, UnknownMarket, UnknownOrder, UnknownRunner,
+};
+use crate::exchange_types::*;
+
+/// Maps an engine error that is raised (not reported) to its Python exception.
+pub fn raise(code: ErrorCode) -> PyErr {
+    let msg = code.to_string();
+    match code {
+        ErrorCode::UnknownMarket => UnknownMarket::new_err(msg),
+        ErrorCode::UnknownRunner => UnknownRunner::new_err(msg),
+        ErrorCode::UnknownOrder => UnknownOrder::new_err(msg),
+        ErrorCode::NotOwner => NotOwner::new_err(msg),
+        ErrorCode::InvalidPrice => InvalidPrice::new_err(msg),
+        ErrorCode::InvalidSize => InvalidSize::new_err(msg),
+        ErrorCode::InvalidState | ErrorCode::MarketNotOpen => InvalidMarketState::new_err(msg),
+        ErrorCode::MarketExists => MarketExists::new_err(msg),
+        ErrorCode::InvalidArgument => InvalidArgument::new_err(msg),
+        _ => PybetError::new_err(msg),
+    }
+}
+
+/// The exchange matching engine.
+#[pyclass(name = "Exchange", module = "pybet")]
+pub struct PyExchange {
+    pub inner: Exchange,
+    pub commission_rate: f64,
+}
+
+impl PyExchange {
+    #[allow(clippy::too_many_arguments)]
+    fn place_report(
+        &self,
+        rep: &PlaceReport,
+        market_id: &str,
+        runner: i64,
+        side: Side,
+        tick: u16,
+        size: i64,
+        client_order_id: Option<&str>,
+    ) -> PyPlaceReport {
+        PyPlaceReport {
+            order_id: rep.order_id,
+            market_id: market_id.to_owned(),
+            runner,
+            side: PySide::from_core(side),
+            price: tick_price(tick),
+            tick,
+            size,
+            status: PyOrderStatus::from_core(rep.status),
+            size_matched: rep.size_matched,
+            size_remaining: rep.size_remaining,
+            size_cancelled: rep.size_cancelled,
+            fills: rep
+                .fills
+                .iter()
+                .map(|f| PyFillReport {
+                    maker_order: f.maker_order,
+                    maker_account: self.inner.account_name(f.maker_account).to_owned(),
+                    price: tick_price(f.tick),
+                    tick: f.tick,
+                    size: f.size,
+                })
+                .collect(),
+            reject_code: rep.reject.map(|c| c.as_str().to_owned()),
+            client_order_id: client_order_id.map(str::to_owned),
+        }
+    }
+
+    fn report_for_order(&self, rep: &PlaceReport) -> PyPlaceReport {
+        let o = self
+            .inner
+            .order(rep.order_id)
+            .expect("reported order exists");
+        let market = self.inner.market_at(o.market);
+        self.place_report(
+            rep,
+            &market.id.clone(),
+            market.spec.runners[usize::from(o.runner)],
+            o.side,
+            o.tick,
+            o.size,
+            o.client_order_id.as_deref(),
+        )
+    }
+
+    fn py_order(&self, o: &Order) -> PyOrder {
+        let market = self.inner.market_at(o.market);
+        PyOrder {
+            order_id: o.id,
+            market_id: market.id.clone(),
+            runner: market.spec.runners[usize::from(o.runner)],
+            side: PySide::from_core(o.side),
+            price: tick_price(o.tick),
+            tick: o.tick,
+            size: o.size,
+            account: self.inner.account_name(o.account).to_owned(),
+            size_matched: o.matched,
+            size_remaining: o.remaining,
+            size_cancelled: o.cancelled,
+            status: PyOrderStatus::from_core(Some(o.status)),
+            client_order_id: o.client_order_id.as_deref().map(str::to_owned),
+            persistence: match o.persistence {
+                Persistence::Lapse => PyPersistence::LAPSE,
+                Persistence::Persist => PyPersistence::PERSIST,
+            },
+            time_in_force: match o.tif {
+                TimeInForce::Gtc => PyTimeInForce::GTC,
+                TimeInForce::Ioc => PyTimeInForce::IOC,
+                TimeInForce::Fok => PyTimeInForce::FOK,
+            },
+            avg_price_matched: (o.matched > 0).then(|| {
+                (o.matched_value as f64)
+                    / (o.matched as f64)
+                    / pybet_core::types::PRICE_SCALE as f64
+            }),
+        }
+    }
+
+    fn py_event(&self, py: Python<'_>, ev: &Event) -> PyResult<PyEvent> {
+        let d = PyDict::new(py);
+        let ex = &self.inner;
+        let market_id = |m: u32| ex.market_at(m).id.clone();
+        let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
+        let kind = match &ev.kind {
+            EventKind::OrderAccepted {
+                order_id,
+                market,
+                runner,
+                side,
+                tick,
+                size,
+                account,
+            } => {
+                d.set_item("order_id", order_id)?;
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("runner", runner_id(*market, *runner))?;
+                d.set_item("side", PySide::from_core(*side))?;
+                d.set_item("price", tick_price(*tick))?;
+                d.set_item("size", size)?;
+                d.set_item("account", ex.account_name(*account))?;
+                "OrderAccepted"
+            }
+            EventKind::OrderRejected {
+                market,
+                account,
+                code,
+                client_order_id,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("account", &**account)?;
+                d.set_item("code", code.as_str())?;
+                d.set_item("client_order_id", client_order_id.as_deref())?;
+                "OrderRejected"
+            }
+            EventKind::Fill {
+                market,
+                runner,
+                maker_order,
+                taker_order,
+                maker_account,
+                taker_account,
+                tick,
+                size,
+                taker_side,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("runner", runner_id(*market, *runner))?;
+                d.set_item("maker_order", maker_order)?;
+                d.set_item("taker_order", taker_order)?;
+                d.set_item("maker_account", ex.account_name(*maker_account))?;
+                d.set_item("taker_account", ex.account_name(*taker_account))?;
+                d.set_item("price", tick_price(*tick))?;
+                d.set_item("size", size)?;
+                d.set_item("taker_side", PySide::from_core(*taker_side))?;
+                "Fill"
+            }
+            EventKind::OrderCancelled {
+                order_id,
+                market,
+                account,
+                size,
+                reason,
+            } => {
+                d.set_item("order_id", order_id)?;
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("account", ex.account_name(*account))?;
+                d.set_item("size", size)?;
+                d.set_item("reason", reason.as_str())?;
+                if let Some(o) = ex.order(*order_id) {
+                    d.set_item("runner", runner_id(*market, o.runner))?;
+                }
+                "OrderCancelled"
+            }
+            EventKind::MarketStatusChanged {
+                market,
+                status,
+                in_play,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("status", PyMarketStatus::from_core(*status))?;
+                d.set_item("in_play", in_play)?;
+                "MarketStatusChanged"
+            }
+            EventKind::RunnerRemoved {
+                market,
+                runner,
+                reduction_bp,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("runner", runner_id(*market, *runner))?;
+                d.set_item("reduction_factor", f64::from(*reduction_bp) / 100.0)?;
+                "RunnerRemoved"
+            }
+            EventKind::MarketSettled {
+                market,
+                winners,
+                void,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                let w: Vec<i64> = winners.iter().map(|&r| runner_id(*market, r)).collect();
+                d.set_item("winners", w)?;
+                d.set_item("void", void)?;
+                "MarketSettled"
+            }
+            EventKind::Settled {
+                market,
+                account,
+                pnl,
+                commission,
+            } => {
+                d.set_item("market_id", market_id(*market))?;
+                d.set_item("account", ex.account_name(*account))?;
+                d.set_item("pnl", pnl)?;
+                d.set_item("commission", commission)?;
+                "Settled"
+            }
+        };
+        Ok(PyEvent {
+            seq: ev.seq,
+            kind,
+            fields: d.unbind(),
+        })
+    }
+}
+
+fn event_code(kind: &EventKind) -> u8 {
+    match kind {
+        EventKind::OrderAccepted { .. } => 1,
+        EventKind::OrderRejected { .. } => 2,
+        EventKind::Fill { .. } => 3,
+        EventKind::OrderCancelled { .. } => 4,
+        EventKind::MarketStatusChanged { .. } => 5,
+        EventKind::RunnerRemoved { .. } => 6,
+        EventKind::MarketSettled { .. } => 7,
+        EventKind::Settled { .. } => 8,
+    }
+}
+
+#[pymethods]
+impl PyExchange {
+    #[new]
+    #[pyo3(signature = (commission_rate = 0.0))]
+    fn py_new(commission_rate: f64) -> PyResult<Self> {
+        if !(0.0..=1.0).contains(&commission_rate) {
+            return Err(InvalidArgument::new_err(
+                "commission_rate must be in [0, 1]",
+            ));
+        }
+        Ok(PyExchange {
+            inner: Exchange::new(),
+            commission_rate,
+        })
+    }
+
+    /// Creates a market (status INACTIVE).
+    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None))]
+    fn create_market(
+        &mut self,
+        market_id: &str,
+        runners: Vec<i64>,
+        places: u16,
+        bet_delay_ms: i64,
+        min_stake: i64,
+        commission_rate: Option<f64>,
+    ) -> PyResult<()> {
+        let _ = commission_rate;
+        let spec = MarketSpec {
+            runners,
+            places,
+            bet_delay_ms,
+            min_stake,
+        };
+        self.inner.create_market(market_id, spec).map_err(raise)
+    }
+
+    fn open_market(&mut self, market_id: &str) -> PyResult<()> {
+        self.inner.open_market(market_id).map_err(raise)
+    }
+
+    fn suspend_market(&mut self, market_id: &str) -> PyResult<()> {
+        self.inner.suspend_market(market_id).map_err(raise)
+    }
+
+    fn resume_market(&mut self, market_id: &str) -> PyResult<()> {
+        self.inner.resume_market(market_id).map_err(raise)
+    }
+
+    fn turn_in_play(&mut self, market_id: &str) -> PyResult<()> {
+        self.inner.turn_in_play(market_id).map_err(raise)
+    }
+
+    fn close_market(&mut self, market_id: &str) -> PyResult<()> {
+        self.inner.close_market(market_id).map_err(raise)
+    }
+
+    fn market_status(&self, market_id: &str) -> PyResult<PyMarketStatus> {
+        Ok(PyMarketStatus::from_core(
+            self.inner.market(market_id).map_err(raise)?.status,
+        ))
+    }
+
+    fn in_play(&self, market_id: &str) -> PyResult<bool> {
+        Ok(self.inner.market(market_id).map_err(raise)?.in_play)
+    }
+
+    fn markets(&self) -> Vec<String> {
+        self.inner.markets().map(|m| m.id.clone()).collect()
+    }
+
+    fn runners(&self, market_id: &str) -> PyResult<Vec<i64>> {
+        Ok(self
+            .inner
+            .market(market_id)
+            .map_err(raise)?
+            .spec
+            .runners
+            .clone())
+    }
+
+    /// The engine clock in milliseconds.
+    #[getter]
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms()
+    }
+
+    /// Advances the clock; releases orders whose bet delay has passed (their reports).
+    fn advance_time(&mut self, now_ms: i64) -> Vec<PyPlaceReport> {
+        let reports = self.inner.advance_time(now_ms);
+        reports.iter().map(|r| self.report_for_order(r)).collect()
+    }
+
+    /// Places an order. Business rejections are in the report's `reject_code`.
+    #[pyo3(signature = (market_id, runner, side, price, size, account, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn place(
+        &mut self,
+        market_id: &str,
+        runner: i64,
+        side: &Bound<'_, PyAny>,
+        price: &Bound<'_, PyAny>,
+        size: &Bound<'_, PyAny>,
+        account: &str,
+        client_order_id: Option<&str>,
+        time_in_force: Option<&Bound<'_, PyAny>>,
+        persistence: Option<&Bound<'_, PyAny>>,
+        min_fill_size: Option<i64>,
+        now_ms: Option<i64>,
+    ) -> PyResult<PyPlaceReport> {
+        let side = extract_side(side)?;
+        let tick = extract_tick(price)?;
+        let size: i64 = extract_size(size)?;
+        let tif = time_in_force
+            .map(extract_tif)
+            .transpose()?
+            .unwrap_or_default();
+        let persistence = persistence
+            .map(extract_persistence)
+            .transpose()?
+            .unwrap_or_default();
+        if let Some(now) = now_ms {
+            self.inner.set_clock(now);
+        }
+        let req = PlaceRequest {
+            market_id,
+            runner,
+            side,
+            tick,
+            size,
+            account,
+            client_order_id,
+            time_in_force: tif,
+            min_fill_size,
+            persistence,
+        };
+        let rep = self.inner.place(&req).map_err(raise)?;
+        Ok(self.place_report(&rep, market_id, runner, side, tick, size, client_order_id))
+    }
+
+    /// Places a GTC/LAPSE order with the price as a ladder tick; returns only the order id
+    /// (0 when rejected): the fast path for callers that do not need a report object.
+    #[pyo3(signature = (market_id, runner, side, tick, size, account))]
+    fn place_tick(
+        &mut self,
+        market_id: &str,
+        runner: i64,
+        side: &Bound<'_, PyAny>,
+        tick: u16,
+        size: i64,
+        account: &str,
+    ) -> PyResult<u64> {
+        let side = extract_side(side)?;
+        let req = PlaceRequest {
+            market_id,
+            runner,
+            side,
+            tick,
+            size,
+            account,
+            client_order_id: None,
+            time_in_force: TimeInForce::Gtc,
+            min_fill_size: None,
+            persistence: Persistence::Lapse,
+        };
+        Ok(self.inner.place(&req).map_err(raise)?.order_id)
+    }
+
+    /// Cancels an order, or reduces it by `size_reduction` (keeping its queue position).
+    #[pyo3(signature = (order_id, account, size_reduction = None))]
+    fn cancel(
+        &mut self,
+        order_id: u64,
+        account: &str,
+        size_reduction: Option<i64>,
+    ) -> PyResult<PyCancelReport> {
+        let rep = self
+            .inner
+            .cancel(order_id, account, size_reduction)
+            .map_err(raise)?;
+        Ok(PyCancelReport {
+            order_id: rep.order_id,
+            size_cancelled: rep.size_cancelled,
+            size_remaining: rep.size_remaining,
+            reject_code: rep.reject.map(|c| c.as_str().to_owned()),
+        })
+    }
+
+    /// Moves an order to a new price (a new order id, losing queue position), atomically.
+    fn replace(
+        &mut self,
+        order_id: u64,
+        price: &Bound<'_, PyAny>,
+        account: &str,
+    ) -> PyResult<PyPlaceReport> {
+        let tick = extract_tick(price)?;
+        let old = self.inner.order(order_id).cloned();
+        let rep = self.inner.replace(order_id, tick, account).map_err(raise)?;
+        if rep.order_id != 0 {
+            return Ok(self.report_for_order(&rep));
+        }
+        let old = old.expect("replace of an existing order");
+        let market = self.inner.market_at(old.market);
+        Ok(self.place_report(
+            &rep,
+            &market.id.clone(),
+            market.spec.runners[usize::from(old.runner)],
+            old.side,
+            tick,
+            old.remaining,
+            None,
+        ))
+    }
+
+    fn order(&self, order_id: u64) -> PyResult<PyOrder> {
+        let o = self
+            .inner
+            .order(order_id)
+            .ok_or_else(|| raise(ErrorCode::UnknownOrder))?;
+        Ok(self.py_order(o))
+    }
+
+    /// Orders, oldest first, optionally of one account and/or one market.
+    #[pyo3(signature = (account = None, market_id = None, *, live_only = false))]
+    fn orders(
+        &self,
+        account: Option<&str>,
+        market_id: Option<&str>,
+        live_only: bool,
+    ) -> PyResult<Vec<PyOrder>> {
+        let market = market_id
+            .map(|m| self.inner.market_idx(m))
+            .transpose()
+            .map_err(raise)?;
+        let account = match account {
+            Some(a) => match self.inner.account_idx(a) {
+                Some(idx) => Some(idx),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        Ok(self
+            .inner
+            .orders()
+            .filter(|o| account.is_none_or(|a| o.account == a))
+            .filter(|o| market.is_none_or(|m| o.market == m))
+            .filter(|o| !live_only || o.remaining > 0)
+            .map(|o| self.py_order(o))
+            .collect())
+    }
+
+    /// The aggregated book of a runner, best levels first.
+    #[pyo3(signature = (market_id, runner, depth = 3))]
+    fn book(&self, market_id: &str, runner: i64, depth: usize) -> PyResult<PyBook> {
+        let (to_back, to_lay) = self.inner.book(market_id, runner, depth).map_err(raise)?;
+        let conv = |v: Vec<(u16, i64)>| v.into_iter().map(|(t, s)| (tick_price(t), s)).collect();
+        Ok(PyBook {
+            market_id: market_id.to_owned(),
+            runner,
+            available_to_back: conv(to_back),
+            available_to_lay: conv(to_lay),
+        })
+    }
+
+    /// Drains the events emitted since the last drain, as objects.
+    fn events(&mut self, py: Python<'_>) -> PyResult<Vec<PyEvent>> {
+        let events = self.inner.drain_events();
+        events.iter().map(|e| self.py_event(py, e)).collect()
+    }
+
+    /// Drains the events as numpy arrays, one per field (`kind` codes: 1 OrderAccepted,
+    /// 2 OrderRejected, 3 Fill, 4 OrderCancelled, 5 MarketStatusChanged, 6 RunnerRemoved,
+    /// 7 MarketSettled, 8 Settled). Fields that a kind lacks are 0.
+    fn events_arrays<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let events = self.inner.drain_events();
+        let n = events.len();
+        let mut seq = Vec::with_capacity(n);
+        let mut kind = Vec::with_capacity(n);
+        let mut order_id = vec![0u64; n];
+        let mut other_order = vec![0u64; n];
+        let mut runner = vec![0i64; n];
+        let mut side = vec![0u8; n];
+        let mut tick = vec![0u16; n];
+        let mut size = vec![0i64; n];
+        let mut code = vec![0u8; n];
+        for (i, e) in events.iter().enumerate() {
+            seq.push(e.seq);
+            kind.push(event_code(&e.kind));
+            let runner_id = |m: u32, r: u16| self.inner.market_at(m).spec.runners[usize::from(r)];
+            match &e.kind {
+                EventKind::OrderAccepted {
+                    order_id: o,
+                    market,
+                    runner: r,
+                    side: s,
+                    tick: t,
+                    size: z,
+                    ..
+                } => {
+                    order_id[i] = *o;
+                    runner[i] = runner_id(*market, *r);
+                    side[i] = *s as u8;
+                    tick[i] = *t;
+                    size[i] = *z;
+                }
+                EventKind::OrderRejected { code: c, .. } => code[i] = c.as_u8(),
+                EventKind::Fill {
+                    market,
+                    runner: r,
+                    maker_order,
+                    taker_order,
+                    tick: t,
+                    size: z,
+                    taker_side,
+                    ..
+                } => {
+                    order_id[i] = *taker_order;
+                    other_order[i] = *maker_order;
+                    runner[i] = runner_id(*market, *r);
+                    side[i] = *taker_side as u8;
+                    tick[i] = *t;
+                    size[i] = *z;
+                }
+                EventKind::OrderCancelled {
+                    order_id: o,
+                    size: z,
+                    reason,
+                    ..
+                } => {
+                    order_id[i] = *o;
+                    size[i] = *z;
+                    code[i] = *reason as u8;
+                }
+                EventKind::Settled { pnl, .. } => size[i] = *pnl,
+                _ => {}
+            }
+        }
+        let d = PyDict::new(py);
+        d.set_item("seq", seq.into_pyarray(py))?;
+        d.set_item("kind", kind.into_pyarray(py))?;
+        d.set_item("order_id", order_id.into_pyarray(py))?;
+        d.set_item("other_order_id", other_order.into_pyarray(py))?;
+        d.set_item("runner", runner.into_pyarray(py))?;
+        d.set_item("side", side.into_pyarray(py))?;
+        d.set_item("tick", tick.into_pyarray(py))?;
+        d.set_item("size", size.into_pyarray(py))?;
+        d.set_item("code", code.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Places many GTC/LAPSE orders in one call (GIL released). `ticks` are ladder ticks;
+    /// `accounts` is one account name for every row or a list of names. Per-row problems are
+    /// reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
+    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts))]
+    #[allow(clippy::too_many_arguments)]
+    fn place_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        market_id: &str,
+        runners: PyReadonlyArray1<'py, i64>,
+        sides: PyReadonlyArray1<'py, u8>,
+        ticks: PyReadonlyArray1<'py, u16>,
+        sizes: PyReadonlyArray1<'py, i64>,
+        accounts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let runners = runners.as_slice()?;
+        let sides = sides.as_slice()?;
+        let ticks = ticks.as_slice()?;
+        let sizes = sizes.as_slice()?;
+        let n = runners.len();
+        if sides.len() != n || ticks.len() != n || sizes.len() != n {
+            return Err(InvalidArgument::new_err(
+                "place_many arrays must have equal lengths",
+            ));
+        }
+        let names: Vec<String> = if let Ok(one) = accounts.extract::<String>() {
+            vec![one]
+        } else {
+            let list = accounts
+                .cast::<PyList>()
+                .map_err(|_| InvalidArgument::new_err("accounts must be a str or a list of str"))?;
+            let v: Vec<String> = list.extract()?;
+            if v.len() != n {
+                return Err(InvalidArgument::new_err(
+                    "accounts must have one name per row",
+                ));
+            }
+            v
+        };
+        let ex = &mut self.inner;
+        let (order_id, status, matched, reject) = py.detach(|| {
+            let mut order_id = Vec::with_capacity(n);
+            let mut status = Vec::with_capacity(n);
+            let mut matched = Vec::with_capacity(n);
+            let mut reject = Vec::with_capacity(n);
+            for i in 0..n {
+                let account = if names.len() == 1 {
+                    &names[0]
+                } else {
+                    &names[i]
+                };
+                let req = PlaceRequest {
+                    market_id,
+                    runner: runners[i],
+                    side: if sides[i] == 0 { Side::Back } else { Side::Lay },
+                    tick: ticks[i],
+                    size: sizes[i],
+                    account,
+                    client_order_id: None,
+                    time_in_force: TimeInForce::Gtc,
+                    min_fill_size: None,
+                    persistence: Persistence::Lapse,
+                };
+                let side_ok = sides[i] <= 1;
+                let rep = if side_ok {
+                    ex.place(&req)
+                } else {
+                    Err(ErrorCode::InvalidArgument)
+                };
+                match rep {
+                    Ok(r) => {
+                        order_id.push(r.order_id);
+                        status.push(PyOrderStatus::from_core(r.status) as u8);
+                        matched.push(r.size_matched);
+                        reject.push(r.reject.map_or(0, ErrorCode::as_u8));
+                    }
+                    Err(code) => {
+                        order_id.push(0);
+                        status.push(PyOrderStatus::REJECTED as u8);
+                        matched.push(0);
+                        reject.push(code.as_u8());
+                    }
+                }
+            }
+            (order_id, status, matched, reject)
+        });
+        let d = PyDict::new(py);
+        d.set_item("order_id", order_id.into_pyarray(py))?;
+        d.set_item("status", status.into_pyarray(py))?;
+        d.set_item("size_matched", matched.into_pyarray(py))?;
+        d.set_item("reject_code", reject.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Cancels many orders in one call (GIL released); per-row problems in `reject_code`.
+    #[pyo3(signature = (order_ids, accounts))]
+    fn cancel_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        order_ids: PyReadonlyArray1<'py, u64>,
+        accounts: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let ids = order_ids.as_slice()?;
+        let n = ids.len();
+        let names: Vec<String> = if let Ok(one) = accounts.extract::<String>() {
+            vec![one]
+        } else {
+            let v: Vec<String> = accounts.extract()?;
+            if v.len() != n {
+                return Err(InvalidArgument::new_err(
+                    "accounts must have one name per row",
+                ));
+            }
+            v
+        };
+        let ex = &mut self.inner;
+        let (cancelled, reject) = py.detach(|| {
+            let mut cancelled = Vec::with_capacity(n);
+            let mut reject = Vec::with_capacity(n);
+            for (i, &id) in ids.iter().enumerate() {
+                let account = if names.len() == 1 {
+                    &names[0]
+                } else {
+                    &names[i]
+                };
+                match ex.cancel(id, account, None) {
+                    Ok(r) => {
+                        cancelled.push(r.size_cancelled);
+                        reject.push(r.reject.map_or(0, ErrorCode::as_u8));
+                    }
+                    Err(code) => {
+                        cancelled.push(0);
+                        reject.push(code.as_u8());
+                    }
+                }
+            }
+            (cancelled, reject)
+        });
+        let d = PyDict::new(py);
+        d.set_item("size_cancelled", cancelled.into_pyarray(py))?;
+        d.set_item("reject_code", reject.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// The whole state as bytes (undrained events excluded).
+    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let ex = &self.inner;
+        let blob = py.detach(|| ex.snapshot());
+        PyBytes::new(py, &blob)
+    }
+
+    /// Rebuilds an exchange from `snapshot()` bytes.
+    #[staticmethod]
+    fn restore(py: Python<'_>, blob: &[u8]) -> PyResult<PyExchange> {
+        let inner = py
+            .detach(|| Exchange::restore(blob))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        Ok(PyExchange {
+            inner,
+            commission_rate: 0.0,
+        })
+    }
+
+    /// A deterministic 64-bit hash of the state.
+    fn state_hash(&self) -> u64 {
+        self.inner.state_hash()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Exchange(markets={}, orders={})",
+            self.inner.markets().count(),
+            self.inner.orders().count()
+        )
+    }
+}
+
+fn extract_size(value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if value.is_instance_of::<pyo3::types::PyBool>()
+        || value.is_instance_of::<pyo3::types::PyFloat>()
+    {
+        return Err(InvalidSize::new_err(
+            "size must be an int number of minor units",
+        ));
+    }
+    // Sizes beyond i64 are rejected by the engine's bound like any other oversized order.
+    Ok(value.extract::<i64>().unwrap_or(i64::MAX))
+}
+
+/// Ladder helpers exposed to `pybet.ladder`.
+#[pyfunction]
+pub fn price_to_tick(price: &Bound<'_, PyAny>) -> PyResult<u16> {
+    extract_tick(price)
+}
+
+/// The decimal string of a tick's price (`"2.5"`).
+#[pyfunction]
+pub fn tick_to_price_str(tick: u16) -> PyResult<String> {
+    ladder::tick_to_price(tick)
+        .map(ladder::format_price)
+        .ok_or_else(|| InvalidPrice::new_err(format!("tick {tick} is off the ladder (0..350)")))
+}
+
+/// Every tick's price as a decimal string.
+#[pyfunction]
+pub fn ladder_prices() -> Vec<String> {
+    ladder::TICKS
+        .iter()
+        .map(|&p| ladder::format_price(p))
+        .collect()
+}
+
+/// The numeric reject codes used by the numpy batch calls.
+#[pyfunction]
+pub fn reject_codes() -> Vec<(u8, &'static str)> {
+    ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_u8(), c.as_str()))
+        .collect()
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyExchange>()?;
+    m.add_class::<PySide>()?;
+    m.add_class::<PyTimeInForce>()?;
+    m.add_class::<PyPersistence>()?;
+    m.add_class::<PyMarketStatus>()?;
+    m.add_class::<PyOrderStatus>()?;
+    m.add_class::<PyPlaceReport>()?;
+    m.add_class::<PyFillReport>()?;
+    m.add_class::<PyCancelReport>()?;
+    m.add_class::<PyOrder>()?;
+    m.add_class::<PyBook>()?;
+    m.add_class::<PyEvent>()?;
+    m.add_function(wrap_pyfunction!(price_to_tick, m)?)?;
+    m.add_function(wrap_pyfunction!(tick_to_price_str, m)?)?;
+    m.add_function(wrap_pyfunction!(ladder_prices, m)?)?;
+    m.add_function(wrap_pyfunction!(reject_codes, m)?)?;
+    Ok(())
+}

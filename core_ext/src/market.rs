@@ -1,0 +1,109 @@
+//! A market: its runners, rules, status and books.
+
+use std::collections::VecDeque;
+
+use crate::book::RunnerBook;
+use crate::types::{Money, OrderId, SelectionId};
+
+/// A market's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum MarketStatus {
+    /// Created, not yet open: no orders.
+    Inactive = 0,
+    /// Orders accepted and matched.
+    Open = 1,
+    /// No new orders, no matching; resting orders stay.
+    Suspended = 2,
+    /// No orders; awaiting or after settlement.
+    Closed = 3,
+}
+
+impl MarketStatus {
+    /// The stable name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarketStatus::Inactive => "INACTIVE",
+            MarketStatus::Open => "OPEN",
+            MarketStatus::Suspended => "SUSPENDED",
+            MarketStatus::Closed => "CLOSED",
+        }
+    }
+
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => MarketStatus::Inactive,
+            1 => MarketStatus::Open,
+            2 => MarketStatus::Suspended,
+            3 => MarketStatus::Closed,
+            _ => return None,
+        })
+    }
+}
+
+/// The rules a market is created with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketSpec {
+    /// Runners' selection ids, in display order.
+    pub runners: Vec<SelectionId>,
+    /// Number of winners (1 for a win market).
+    pub places: u16,
+    /// In-play bet delay in milliseconds.
+    pub bet_delay_ms: i64,
+    /// The smallest accepted size.
+    pub min_stake: Money,
+}
+
+/// A market of the exchange.
+#[derive(Debug, Clone)]
+pub struct Market {
+    /// The market id.
+    pub id: String,
+    /// Its rules.
+    pub spec: MarketSpec,
+    /// Status.
+    pub status: MarketStatus,
+    /// Turns on once, never off.
+    pub in_play: bool,
+    /// Runners removed as non-runners.
+    pub removed: Vec<bool>,
+    /// One book per runner.
+    pub books: Vec<RunnerBook>,
+    /// Orders waiting in the bet delay, in arrival order.
+    pub pending: VecDeque<OrderId>,
+}
+
+impl Market {
+    pub(crate) fn new(id: String, spec: MarketSpec) -> Self {
+        let n = spec.runners.len();
+        Market {
+            id,
+            status: MarketStatus::Inactive,
+            in_play: false,
+            removed: vec![false; n],
+            books: (0..n).map(|_| RunnerBook::default()).collect(),
+            pending: VecDeque::new(),
+            spec,
+        }
+    }
+
+    /// The index of a runner by selection id.
+    #[inline]
+    #[must_use]
+    pub fn runner_index(&self, selection: SelectionId) -> Option<u16> {
+        self.spec
+            .runners
+            .iter()
+            .position(|&r| r == selection)
+            .map(|i| i as u16)
+    }
+
+    /// True when the bet delay applies to new orders now.
+    #[inline]
+    #[must_use]
+    pub fn delayed(&self) -> bool {
+        self.in_play && self.spec.bet_delay_ms > 0
+    }
+}

@@ -1,0 +1,170 @@
+//! An order and its lifecycle.
+
+use crate::types::{Money, OrderId, Persistence, Side, Tick, TimeInForce};
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OrderStatus {
+    /// Waiting in the in-play bet delay.
+    Pending = 0,
+    /// Resting on the book with unmatched size.
+    Executable = 1,
+    /// Fully matched, cancelled, lapsed or killed: nothing left unmatched.
+    ExecutionComplete = 2,
+}
+
+/// Why unmatched size left the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CancelReason {
+    /// Cancelled (or reduced) by its owner, or replaced.
+    Cancelled = 0,
+    /// Lapsed: the market turned in-play (LAPSE orders) or was suspended during the bet delay.
+    Lapsed = 1,
+    /// The unfilled rest of an IOC or FOK order.
+    Expired = 2,
+    /// A FOK order that could not fill its minimum.
+    Killed = 3,
+    /// The market closed (or a runner was removed) with the order unmatched.
+    MarketClosed = 4,
+}
+
+impl CancelReason {
+    /// The stable name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::Cancelled => "CANCELLED",
+            CancelReason::Lapsed => "LAPSED",
+            CancelReason::Expired => "EXPIRED",
+            CancelReason::Killed => "KILLED",
+            CancelReason::MarketClosed => "MARKET_CLOSED",
+        }
+    }
+
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => CancelReason::Cancelled,
+            1 => CancelReason::Lapsed,
+            2 => CancelReason::Expired,
+            3 => CancelReason::Killed,
+            4 => CancelReason::MarketClosed,
+            _ => return None,
+        })
+    }
+}
+
+impl OrderStatus {
+    /// The stable name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "PENDING",
+            OrderStatus::Executable => "EXECUTABLE",
+            OrderStatus::ExecutionComplete => "EXECUTION_COMPLETE",
+        }
+    }
+
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => OrderStatus::Pending,
+            1 => OrderStatus::Executable,
+            2 => OrderStatus::ExecutionComplete,
+            _ => return None,
+        })
+    }
+}
+
+/// An order. Sizes are the backer's stake in minor units;
+/// `size == matched + remaining + cancelled` always holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    /// The engine's id.
+    pub id: OrderId,
+    /// Index of the market in the exchange.
+    pub market: u32,
+    /// Index of the runner in the market.
+    pub runner: u16,
+    /// Back or lay.
+    pub side: Side,
+    /// Limit price.
+    pub tick: Tick,
+    /// Original size.
+    pub size: Money,
+    /// Matched so far.
+    pub matched: Money,
+    /// Unmatched and live (resting or pending).
+    pub remaining: Money,
+    /// Cancelled, lapsed, expired or killed.
+    pub cancelled: Money,
+    /// Sum of fill size times fill price (fixed point) for the average matched price.
+    pub matched_value: i128,
+    /// Interned account index.
+    pub account: u32,
+    /// Lifecycle status.
+    pub status: OrderStatus,
+    /// Time in force.
+    pub tif: TimeInForce,
+    /// FOK minimum fill (the whole size when not given).
+    pub min_fill: Money,
+    /// Persistence into in-play.
+    pub persistence: Persistence,
+    /// The client's id, unique per account.
+    pub client_order_id: Option<Box<str>>,
+    /// When a pending order is released (bet delay), in engine milliseconds.
+    pub release_ms: i64,
+    /// Queue links (order ids, 0 = none) within the price level.
+    pub(crate) prev: OrderId,
+    pub(crate) next: OrderId,
+}
+
+/// Dense storage of every order ever accepted, indexed by `id - 1`: O(1) lookup by id.
+#[derive(Debug, Clone, Default)]
+pub struct OrderStore {
+    pub(crate) orders: Vec<Order>,
+}
+
+impl OrderStore {
+    /// The order with this id.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, id: OrderId) -> Option<&Order> {
+        id.checked_sub(1).and_then(|i| self.orders.get(i as usize))
+    }
+
+    #[inline]
+    pub(crate) fn at(&self, id: OrderId) -> &Order {
+        &self.orders[(id - 1) as usize]
+    }
+
+    #[inline]
+    pub(crate) fn at_mut(&mut self, id: OrderId) -> &mut Order {
+        &mut self.orders[(id - 1) as usize]
+    }
+
+    /// The next id to hand out.
+    #[must_use]
+    pub fn next_id(&self) -> OrderId {
+        self.orders.len() as OrderId + 1
+    }
+
+    /// Every order, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Order> {
+        self.orders.iter()
+    }
+
+    /// How many orders were ever accepted.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// True when no order was ever accepted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+    }
+}

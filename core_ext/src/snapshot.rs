@@ -1,0 +1,403 @@
+//! Snapshot, restore and state hash of the exchange.
+//!
+//! A compact little-endian binary encoding: `MAGIC`, version, the body, then an FNV-1a 64
+//! checksum of the body. The state hash is the FNV-1a of the body without the event sequence
+//! counter, so that a rejected command (which emits an event and changes nothing else) leaves
+//! the hash unchanged. Undrained events are not part of a snapshot.
+
+use std::collections::HashMap;
+
+use crate::exchange::Exchange;
+use crate::market::{Market, MarketSpec, MarketStatus};
+use crate::order::{Order, OrderStatus, OrderStore};
+use crate::types::{Persistence, Side, TimeInForce};
+
+const MAGIC: &[u8; 8] = b"PYBETEX\x01";
+const VERSION: u32 = 1;
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not a snapshot, or a different version.
+    #[error("not a pybet exchange snapshot (bad magic or version)")]
+    BadHeader,
+    /// The checksum does not match.
+    #[error("snapshot checksum mismatch")]
+    Checksum,
+    /// The body ends early or holds an impossible value.
+    #[error("corrupt snapshot: {0}")]
+    Corrupt(&'static str),
+}
+
+/// FNV-1a 64: tiny, deterministic on every platform, good enough to compare states.
+#[must_use]
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Appends little-endian values to a buffer.
+#[derive(Default)]
+pub struct Writer {
+    /// The bytes written so far.
+    pub buf: Vec<u8>,
+}
+
+impl Writer {
+    /// A `u8`.
+    pub fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+    /// A `u16`.
+    pub fn u16(&mut self, v: u16) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// A `u32`.
+    pub fn u32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// A `u64`.
+    pub fn u64(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// An `i64`.
+    pub fn i64(&mut self, v: i64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// An `i128`.
+    pub fn i128(&mut self, v: i128) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    /// A length-prefixed string.
+    pub fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+}
+
+/// Reads what [`Writer`] wrote.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `buf`.
+    #[must_use]
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or(SnapshotError::Corrupt("length"))?;
+        let out = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(SnapshotError::Corrupt("truncated"))?;
+        self.pos = end;
+        Ok(out)
+    }
+    /// A `u8`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn u8(&mut self) -> Result<u8, SnapshotError> {
+        Ok(self.take(1)?[0])
+    }
+    /// A `u16`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn u16(&mut self) -> Result<u16, SnapshotError> {
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
+    }
+    /// A `u32`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn u32(&mut self) -> Result<u32, SnapshotError> {
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
+    }
+    /// A `u64`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn u64(&mut self) -> Result<u64, SnapshotError> {
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    /// An `i64`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn i64(&mut self) -> Result<i64, SnapshotError> {
+        Ok(i64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+    /// An `i128`.
+    ///
+    /// # Errors
+    /// When the buffer ends.
+    pub fn i128(&mut self) -> Result<i128, SnapshotError> {
+        Ok(i128::from_le_bytes(
+            self.take(16)?.try_into().expect("16 bytes"),
+        ))
+    }
+    /// A length-prefixed string.
+    ///
+    /// # Errors
+    /// When the buffer ends or the bytes are not UTF-8.
+    pub fn str(&mut self) -> Result<String, SnapshotError> {
+        let n = self.u32()? as usize;
+        let bytes = self.take(n)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| SnapshotError::Corrupt("utf-8"))
+    }
+    /// True when everything was read.
+    #[must_use]
+    pub fn done(&self) -> bool {
+        self.pos == self.buf.len()
+    }
+}
+
+impl Exchange {
+    /// The canonical encoding of the state (without the event counter).
+    fn encode_state(&self, w: &mut Writer) {
+        w.i64(self.now_ms);
+        w.u32(self.accounts.len() as u32);
+        for a in &self.accounts {
+            w.str(a);
+        }
+        w.u32(self.markets.len() as u32);
+        for m in &self.markets {
+            w.str(&m.id);
+            w.u32(m.spec.runners.len() as u32);
+            for &r in &m.spec.runners {
+                w.i64(r);
+            }
+            w.u16(m.spec.places);
+            w.i64(m.spec.bet_delay_ms);
+            w.i64(m.spec.min_stake);
+            w.u8(m.status as u8);
+            w.u8(u8::from(m.in_play));
+            for &removed in &m.removed {
+                w.u8(u8::from(removed));
+            }
+            w.u32(m.pending.len() as u32);
+            for &id in &m.pending {
+                w.u64(id);
+            }
+        }
+        w.u64(self.orders.len() as u64);
+        for o in self.orders.iter() {
+            w.u32(o.market);
+            w.u16(o.runner);
+            w.u8(o.side as u8);
+            w.u16(o.tick);
+            w.i64(o.size);
+            w.i64(o.matched);
+            w.i64(o.remaining);
+            w.i64(o.cancelled);
+            w.i128(o.matched_value);
+            w.u32(o.account);
+            w.u8(o.status as u8);
+            w.u8(o.tif as u8);
+            w.i64(o.min_fill);
+            w.u8(o.persistence as u8);
+            w.i64(o.release_ms);
+            match &o.client_order_id {
+                Some(c) => {
+                    w.u8(1);
+                    w.str(c);
+                }
+                None => w.u8(0),
+            }
+        }
+        // Queue order of every resting order, market by market.
+        for m in 0..self.markets.len() as u32 {
+            let resting = self.resting_orders(m);
+            w.u64(resting.len() as u64);
+            for id in resting {
+                w.u64(id);
+            }
+        }
+        self.encode_extensions(w);
+    }
+
+    /// Hook for state added by other modules (accounts, exposure).
+    fn encode_extensions(&self, _w: &mut Writer) {}
+
+    /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
+    #[must_use]
+    pub fn state_hash(&self) -> u64 {
+        let mut w = Writer::default();
+        self.encode_state(&mut w);
+        fnv1a(&w.buf)
+    }
+
+    /// Serialises the state (not the undrained events).
+    #[must_use]
+    pub fn snapshot(&self) -> Vec<u8> {
+        let mut body = Writer::default();
+        body.u64(self.next_seq);
+        self.encode_state(&mut body);
+        let mut out = Vec::with_capacity(body.buf.len() + 20);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&body.buf);
+        out.extend_from_slice(&fnv1a(&body.buf).to_le_bytes());
+        out
+    }
+
+    /// Rebuilds an exchange from [`Exchange::snapshot`] bytes.
+    ///
+    /// # Errors
+    /// [`SnapshotError`] for anything that is not an intact snapshot of this version.
+    pub fn restore(bytes: &[u8]) -> Result<Exchange, SnapshotError> {
+        if bytes.len() < 20 || &bytes[..8] != MAGIC || bytes[8..12] != VERSION.to_le_bytes() {
+            return Err(SnapshotError::BadHeader);
+        }
+        let body = &bytes[12..bytes.len() - 8];
+        let sum = u64::from_le_bytes(bytes[bytes.len() - 8..].try_into().expect("8 bytes"));
+        if fnv1a(body) != sum {
+            return Err(SnapshotError::Checksum);
+        }
+        let mut r = Reader::new(body);
+        let mut ex = Exchange {
+            next_seq: r.u64()?,
+            now_ms: r.i64()?,
+            ..Exchange::default()
+        };
+        let n_accounts = r.u32()?;
+        for _ in 0..n_accounts {
+            let name = r.str()?;
+            ex.intern_account(&name);
+        }
+        let n_markets = r.u32()?;
+        for idx in 0..n_markets {
+            let id = r.str()?;
+            let n = r.u32()? as usize;
+            let mut runners = Vec::with_capacity(n.min(1 << 16));
+            for _ in 0..n {
+                runners.push(r.i64()?);
+            }
+            let spec = MarketSpec {
+                runners,
+                places: r.u16()?,
+                bet_delay_ms: r.i64()?,
+                min_stake: r.i64()?,
+            };
+            let mut market = Market::new(id.clone(), spec);
+            market.status =
+                MarketStatus::from_u8(r.u8()?).ok_or(SnapshotError::Corrupt("status"))?;
+            market.in_play = r.u8()? != 0;
+            for i in 0..n {
+                market.removed[i] = r.u8()? != 0;
+            }
+            let n_pending = r.u32()?;
+            for _ in 0..n_pending {
+                market.pending.push_back(r.u64()?);
+            }
+            ex.market_index.insert(id, idx);
+            ex.markets.push(market);
+        }
+        let n_orders = r.u64()?;
+        let mut orders = Vec::with_capacity((n_orders as usize).min(1 << 24));
+        let mut client_ids = HashMap::new();
+        for i in 0..n_orders {
+            let id = i + 1;
+            let market = r.u32()?;
+            if market >= n_markets {
+                return Err(SnapshotError::Corrupt("order market"));
+            }
+            let order = Order {
+                id,
+                market,
+                runner: r.u16()?,
+                side: if r.u8()? == 0 { Side::Back } else { Side::Lay },
+                tick: r.u16()?,
+                size: r.i64()?,
+                matched: r.i64()?,
+                remaining: r.i64()?,
+                cancelled: r.i64()?,
+                matched_value: r.i128()?,
+                account: r.u32()?,
+                status: OrderStatus::from_u8(r.u8()?)
+                    .ok_or(SnapshotError::Corrupt("order status"))?,
+                tif: match r.u8()? {
+                    0 => TimeInForce::Gtc,
+                    1 => TimeInForce::Ioc,
+                    _ => TimeInForce::Fok,
+                },
+                min_fill: r.i64()?,
+                persistence: if r.u8()? == 0 {
+                    Persistence::Lapse
+                } else {
+                    Persistence::Persist
+                },
+                release_ms: r.i64()?,
+                client_order_id: if r.u8()? == 1 {
+                    Some(r.str()?.into_boxed_str())
+                } else {
+                    None
+                },
+                prev: 0,
+                next: 0,
+            };
+            if order.account >= n_accounts
+                || usize::from(order.runner) >= ex.markets[market as usize].books.len()
+                || usize::from(order.tick) >= crate::ladder::N_TICKS
+            {
+                return Err(SnapshotError::Corrupt("order fields"));
+            }
+            if let Some(c) = &order.client_order_id {
+                client_ids.insert((order.account, c.clone()), id);
+            }
+            orders.push(order);
+        }
+        ex.orders = OrderStore { orders };
+        ex.client_ids = client_ids;
+        for m in 0..n_markets {
+            let n = r.u64()?;
+            for _ in 0..n {
+                let id = r.u64()?;
+                let o = ex
+                    .orders
+                    .get(id)
+                    .ok_or(SnapshotError::Corrupt("queue id"))?;
+                if o.market != m || o.remaining <= 0 {
+                    return Err(SnapshotError::Corrupt("queue entry"));
+                }
+                let (runner, side) = (o.runner, o.side);
+                let Exchange {
+                    markets, orders, ..
+                } = &mut ex;
+                markets[m as usize].books[usize::from(runner)]
+                    .side_mut(side)
+                    .push_back(orders, id);
+            }
+        }
+        ex.decode_extensions(&mut r)?;
+        if !r.done() {
+            return Err(SnapshotError::Corrupt("trailing bytes"));
+        }
+        Ok(ex)
+    }
+
+    /// Hook for state added by other modules (accounts, exposure).
+    fn decode_extensions(&mut self, _r: &mut Reader<'_>) -> Result<(), SnapshotError> {
+        Ok(())
+    }
+}

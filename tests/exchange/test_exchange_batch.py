@@ -1,0 +1,138 @@
+"""numpy batch calls agree with one call per order; ladder conversion; invariants."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pybet
+from pybet import ladder
+
+M = "1.1"
+
+
+def fresh() -> pybet.Exchange:
+    ex = pybet.Exchange()
+    ex.create_market(M, runners=[1, 2])
+    ex.open_market(M)
+    return ex
+
+
+orders = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2, 7]),  # 7 is an unknown runner
+        st.integers(0, 1),
+        st.integers(95, 110),
+        st.integers(-5, 500),
+        st.sampled_from(["a", "b", "c"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=60)
+@given(orders)
+def test_place_many_equals_one_by_one(rows: list[tuple[int, int, int, int, str]]) -> None:
+    one, batch = fresh(), fresh()
+    expected = []
+    for runner, side, tick, size, account in rows:
+        try:
+            rep = one.place(M, runner, side, ladder.tick_to_price(tick), size, account)
+            expected.append((rep.order_id, rep.size_matched, rep.reject_code))
+        except pybet.UnknownRunner:
+            expected.append((0, 0, "UNKNOWN_RUNNER"))
+    out = batch.place_many(
+        M,
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.uint8),
+        np.array([r[2] for r in rows], dtype=np.uint16),
+        np.array([r[3] for r in rows], dtype=np.int64),
+        [r[4] for r in rows],
+    )
+    got = [
+        (int(o), int(m), pybet.REJECT_CODES.get(int(c)))
+        for o, m, c in zip(out["order_id"], out["size_matched"], out["reject_code"], strict=True)
+    ]
+    assert got == expected
+    assert batch.state_hash() == one.state_hash()
+
+
+@settings(max_examples=40)
+@given(orders, st.data())
+def test_cancel_many_equals_one_by_one(
+    rows: list[tuple[int, int, int, int, str]], data: st.DataObject
+) -> None:
+    one, batch = fresh(), fresh()
+    for ex in (one, batch):
+        for runner, side, tick, size, account in rows:
+            if runner != 7:
+                ex.place(M, runner, side, ladder.tick_to_price(tick), size, account)
+    n = len(one.orders())
+    ids = data.draw(st.lists(st.integers(1, n + 2), max_size=20))
+    accounts = data.draw(
+        st.lists(st.sampled_from(["a", "b", "c"]), min_size=len(ids), max_size=len(ids))
+    )
+    expected = []
+    for oid, account in zip(ids, accounts, strict=True):
+        try:
+            expected.append(one.cancel(oid, account).size_cancelled)
+        except pybet.PybetError:
+            expected.append(0)
+    out = batch.cancel_many(np.array(ids, dtype=np.uint64), accounts)
+    assert [int(x) for x in out["size_cancelled"]] == expected
+    assert batch.state_hash() == one.state_hash()
+
+
+def assert_uncrossed(ex: pybet.Exchange) -> None:
+    """No resting back and lay of *different* accounts cross (self-matches are skipped, so an
+    account's own orders may face each other)."""
+    live = ex.orders(live_only=True)
+    for b in (
+        o for o in live if o.side == pybet.Side.BACK and o.status == pybet.OrderStatus.EXECUTABLE
+    ):
+        for lay in (
+            o for o in live if o.side == pybet.Side.LAY and o.status == pybet.OrderStatus.EXECUTABLE
+        ):
+            if b.runner == lay.runner and b.account != lay.account:
+                assert lay.tick < b.tick, (b, lay)
+
+
+@settings(max_examples=60)
+@given(orders, st.lists(st.integers(1, 80), max_size=20))
+def test_book_is_never_crossed_and_sizes_add_up(
+    rows: list[tuple[int, int, int, int, str]], cancels: list[int]
+) -> None:
+    ex = fresh()
+    for i, (runner, side, tick, size, account) in enumerate(rows):
+        if runner != 7:
+            ex.place(M, runner, side, ladder.tick_to_price(tick), size, account)
+        if i < len(cancels) and cancels[i] <= len(ex.orders()):
+            target = ex.order(cancels[i])
+            ex.cancel(target.order_id, target.account)
+        assert_uncrossed(ex)
+    for o in ex.orders():
+        assert o.size == o.size_matched + o.size_remaining + o.size_cancelled
+    for runner in (1, 2):
+        backs = sum(
+            o.size_matched for o in ex.orders() if o.runner == runner and o.side == pybet.Side.BACK
+        )
+        lays = sum(
+            o.size_matched for o in ex.orders() if o.runner == runner and o.side == pybet.Side.LAY
+        )
+        assert backs == lays
+
+
+def test_ladder_round_trip_and_types() -> None:
+    assert ladder.N_TICKS == 350
+    assert ladder.tick_to_price(0) == Decimal("1.01")
+    assert ladder.tick_to_price(349) == Decimal("1000")
+    for tick in range(ladder.N_TICKS):
+        price = ladder.tick_to_price(tick)
+        assert ladder.price_to_tick(price) == tick
+        assert ladder.price_to_tick(str(price)) == tick
+        assert ladder.price_to_tick(float(price)) == tick
+    assert not ladder.is_valid_price("2.01")
+    assert ladder.ticks_between("2", "3") == 50
