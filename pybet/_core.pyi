@@ -459,10 +459,19 @@ class Exchange:
         ticks: _npt.NDArray[_np.uint16],
         sizes: _npt.NDArray[_np.int64],
         accounts: str | list[str],
-    ) -> dict[str, _npt.NDArray[_Any]]: ...
+        *,
+        account_ids: _npt.NDArray[_np.uint32] | None = None,
+    ) -> dict[str, _npt.NDArray[_Any]]:
+        """Place many GTC/LAPSE orders (GIL released). ``accounts`` is one name for every row,
+        one name per row, or with ``account_ids`` a table of names indexed per row."""
     def cancel_many(
-        self, order_ids: _npt.NDArray[_np.uint64], accounts: str | list[str]
-    ) -> dict[str, _npt.NDArray[_Any]]: ...
+        self,
+        order_ids: _npt.NDArray[_np.uint64],
+        accounts: str | list[str],
+        *,
+        account_ids: _npt.NDArray[_np.uint32] | None = None,
+    ) -> dict[str, _npt.NDArray[_Any]]:
+        """Cancel many orders (GIL released); ``accounts`` as for :meth:`place_many`."""
     def snapshot(self) -> bytes: ...
     @staticmethod
     def restore(blob: bytes) -> Exchange: ...

@@ -2,7 +2,7 @@
 
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use pybet_core::events::{Event, EventKind};
 use pybet_core::exchange::{Exchange, PlaceReport, PlaceRequest};
@@ -620,10 +620,11 @@ impl PyExchange {
         Ok(d)
     }
 
-    /// Places many GTC/LAPSE orders in one call (GIL released). `ticks` are ladder ticks;
-    /// `accounts` is one account name for every row or a list of names. Per-row problems are
-    /// reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
-    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts))]
+    /// Places many GTC/LAPSE orders in one call (GIL released). `ticks` are ladder ticks.
+    /// `accounts` is one name for every row, a list with one name per row, or, with
+    /// `account_ids`, a table of names that `account_ids[i]` indexes for row i. Per-row problems
+    /// are reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
+    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None))]
     #[allow(clippy::too_many_arguments)]
     fn place_many<'py>(
         &mut self,
@@ -634,6 +635,7 @@ impl PyExchange {
         ticks: PyReadonlyArray1<'py, u16>,
         sizes: PyReadonlyArray1<'py, i64>,
         accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let runners = runners.as_slice()?;
         let sides = sides.as_slice()?;
@@ -645,52 +647,56 @@ impl PyExchange {
                 "place_many arrays must have equal lengths",
             ));
         }
-        let names: Vec<String> = if let Ok(one) = accounts.extract::<String>() {
-            vec![one]
-        } else {
-            let list = accounts
-                .cast::<PyList>()
-                .map_err(|_| InvalidArgument::new_err("accounts must be a str or a list of str"))?;
-            let v: Vec<String> = list.extract()?;
-            if v.len() != n {
-                return Err(InvalidArgument::new_err(
-                    "accounts must have one name per row",
-                ));
-            }
-            v
-        };
+        let table = BatchAccounts::extract(accounts, account_ids.as_ref(), n)?;
         let ex = &mut self.inner;
         let (order_id, status, matched, reject) = py.detach(|| {
             let mut order_id = Vec::with_capacity(n);
             let mut status = Vec::with_capacity(n);
             let mut matched = Vec::with_capacity(n);
             let mut reject = Vec::with_capacity(n);
+            let mut known: Vec<Option<u32>> =
+                table.names.iter().map(|a| ex.account_idx(a)).collect();
+            let market = ex.market_idx(market_id);
+            let mut last_runner: Option<(i64, u16)> = None;
             for i in 0..n {
-                let account = if names.len() == 1 {
-                    &names[0]
-                } else {
-                    &names[i]
-                };
-                let req = PlaceRequest {
-                    market_id,
-                    runner: runners[i],
-                    side: if sides[i] == 0 { Side::Back } else { Side::Lay },
-                    tick: ticks[i],
-                    size: sizes[i],
-                    account,
-                    client_order_id: None,
-                    time_in_force: TimeInForce::Gtc,
-                    min_fill_size: None,
-                    persistence: Persistence::Lapse,
-                };
-                let side_ok = sides[i] <= 1;
-                let rep = if side_ok {
-                    ex.place(&req)
-                } else {
-                    Err(ErrorCode::InvalidArgument)
-                };
+                let k = table.row(i);
+                let name = table.names[k].as_str();
+                let rep = market.and_then(|m| {
+                    let r = match last_runner {
+                        Some((sel, r)) if sel == runners[i] => r,
+                        _ => {
+                            let r = ex
+                                .market_at(m)
+                                .runner_index(runners[i])
+                                .ok_or(ErrorCode::UnknownRunner)?;
+                            last_runner = Some((runners[i], r));
+                            r
+                        }
+                    };
+                    let side = match sides[i] {
+                        0 => Side::Back,
+                        1 => Side::Lay,
+                        _ => return Err(ErrorCode::InvalidArgument),
+                    };
+                    let req = PlaceRequest {
+                        market_id,
+                        runner: runners[i],
+                        side,
+                        tick: ticks[i],
+                        size: sizes[i],
+                        account: name,
+                        client_order_id: None,
+                        time_in_force: TimeInForce::Gtc,
+                        min_fill_size: None,
+                        persistence: Persistence::Lapse,
+                    };
+                    ex.place_indexed(m, r, known[k], &req)
+                });
                 match rep {
                     Ok(r) => {
+                        if known[k].is_none() && r.reject.is_none() {
+                            known[k] = ex.account_idx(name);
+                        }
                         order_id.push(r.order_id);
                         status.push(PyOrderStatus::from_core(r.status) as u8);
                         matched.push(r.size_matched);
@@ -715,37 +721,25 @@ impl PyExchange {
     }
 
     /// Cancels many orders in one call (GIL released); per-row problems in `reject_code`.
-    #[pyo3(signature = (order_ids, accounts))]
+    /// `accounts` as for `place_many`.
+    #[pyo3(signature = (order_ids, accounts, *, account_ids = None))]
     fn cancel_many<'py>(
         &mut self,
         py: Python<'py>,
         order_ids: PyReadonlyArray1<'py, u64>,
         accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let ids = order_ids.as_slice()?;
         let n = ids.len();
-        let names: Vec<String> = if let Ok(one) = accounts.extract::<String>() {
-            vec![one]
-        } else {
-            let v: Vec<String> = accounts.extract()?;
-            if v.len() != n {
-                return Err(InvalidArgument::new_err(
-                    "accounts must have one name per row",
-                ));
-            }
-            v
-        };
+        let table = BatchAccounts::extract(accounts, account_ids.as_ref(), n)?;
         let ex = &mut self.inner;
         let (cancelled, reject) = py.detach(|| {
             let mut cancelled = Vec::with_capacity(n);
             let mut reject = Vec::with_capacity(n);
+            let known: Vec<Option<u32>> = table.names.iter().map(|a| ex.account_idx(a)).collect();
             for (i, &id) in ids.iter().enumerate() {
-                let account = if names.len() == 1 {
-                    &names[0]
-                } else {
-                    &names[i]
-                };
-                match ex.cancel(id, account, None) {
+                match ex.cancel_indexed(id, known[table.row(i)], None) {
                     Ok(r) => {
                         cancelled.push(r.size_cancelled);
                         reject.push(r.reject.map_or(0, ErrorCode::as_u8));
@@ -839,6 +833,84 @@ pub fn reject_codes() -> Vec<(u8, &'static str)> {
         .iter()
         .map(|c| (c.as_u8(), c.as_str()))
         .collect()
+}
+
+/// The accounts of a batch: distinct names and, per row, an index into them (extracted once,
+/// so that the loop does no Python work and hashes each distinct name once).
+struct BatchAccounts {
+    names: Vec<String>,
+    rows: Option<Vec<u32>>,
+}
+
+impl BatchAccounts {
+    fn extract(
+        accounts: &Bound<'_, PyAny>,
+        account_ids: Option<&PyReadonlyArray1<'_, u32>>,
+        n: usize,
+    ) -> PyResult<Self> {
+        let bad = || InvalidArgument::new_err("accounts must be a str or a list of str");
+        if let Some(ids) = account_ids {
+            let names: Vec<String> = accounts.extract().map_err(|_| bad())?;
+            let ids = ids.as_slice()?;
+            if ids.len() != n {
+                return Err(InvalidArgument::new_err(
+                    "account_ids must have one entry per row",
+                ));
+            }
+            if ids.iter().any(|&k| k as usize >= names.len()) {
+                return Err(InvalidArgument::new_err(
+                    "account_ids must index the accounts table",
+                ));
+            }
+            return Ok(BatchAccounts {
+                names,
+                rows: Some(ids.to_vec()),
+            });
+        }
+        if let Ok(one) = accounts.cast::<PyString>() {
+            return Ok(BatchAccounts {
+                names: vec![one.to_str()?.to_owned()],
+                rows: None,
+            });
+        }
+        let list = accounts.cast::<PyList>().map_err(|_| bad())?;
+        if list.len() != n {
+            return Err(InvalidArgument::new_err(
+                "accounts must have one name per row",
+            ));
+        }
+        // Rows usually repeat a few str objects: dedupe by identity, extract each once.
+        let mut seen: rustc_hash::FxHashMap<usize, u32> = rustc_hash::FxHashMap::default();
+        let mut names = Vec::new();
+        let mut rows = Vec::with_capacity(n);
+        for item in list.iter() {
+            let key = item.as_ptr() as usize;
+            let k = match seen.get(&key) {
+                Some(&k) => k,
+                None => {
+                    let name = item
+                        .cast::<PyString>()
+                        .map_err(|_| bad())?
+                        .to_str()?
+                        .to_owned();
+                    let k = names.len() as u32;
+                    names.push(name);
+                    seen.insert(key, k);
+                    k
+                }
+            };
+            rows.push(k);
+        }
+        Ok(BatchAccounts {
+            names,
+            rows: Some(rows),
+        })
+    }
+
+    #[inline]
+    fn row(&self, i: usize) -> usize {
+        self.rows.as_ref().map_or(0, |r| r[i] as usize)
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

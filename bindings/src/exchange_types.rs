@@ -177,9 +177,12 @@ pub fn extract_tick(value: &Bound<'_, PyAny>) -> PyResult<Tick> {
         s.to_string()
     } else if value.is_instance_of::<pyo3::types::PyBool>() {
         return Err(InvalidPrice::new_err(format!("not a price: {value}")));
-    } else if value.is_instance_of::<pyo3::types::PyFloat>()
-        || value.is_instance_of::<pyo3::types::PyInt>()
-    {
+    } else if let Ok(f) = value.cast::<pyo3::types::PyFloat>() {
+        let x = f.value();
+        return ladder::float_to_tick(x).ok_or_else(|| {
+            InvalidPrice::new_err(format!("price {x} is not on the betting ladder"))
+        });
+    } else if value.is_instance_of::<pyo3::types::PyInt>() {
         // repr() of a float is the shortest string that round-trips: 2.5 -> "2.5".
         value.repr()?.to_string()
     } else if value.get_type().name()? == "Decimal" {

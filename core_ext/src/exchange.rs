@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use crate::error::ErrorCode;
 use crate::events::{Event, EventKind};
 use crate::ladder::{self, N_TICKS};
@@ -106,14 +108,18 @@ pub struct CancelReport {
 #[derive(Debug, Clone, Default)]
 pub struct Exchange {
     pub(crate) markets: Vec<Market>,
-    pub(crate) market_index: HashMap<String, u32>,
+    // Fx: deterministic and several times cheaper than SipHash for short keys; the keys are
+    // operator-chosen ids, so hash flooding is not a concern (client order ids keep SipHash).
+    pub(crate) market_index: FxHashMap<String, u32>,
     pub(crate) orders: OrderStore,
     pub(crate) accounts: Vec<String>,
-    pub(crate) account_index: HashMap<String, u32>,
+    pub(crate) account_index: FxHashMap<String, u32>,
     pub(crate) client_ids: HashMap<(u32, Box<str>), OrderId>,
     pub(crate) events: Vec<Event>,
     pub(crate) next_seq: u64,
     pub(crate) now_ms: i64,
+    /// Reused buffer for the fills of one command (not state).
+    pub(crate) fill_scratch: Vec<FillInfo>,
 }
 
 fn emit(events: &mut Vec<Event>, next_seq: &mut u64, kind: EventKind) {
@@ -209,7 +215,9 @@ impl Exchange {
 
     /// Takes every event emitted since the last drain.
     pub fn drain_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
+        // Keep the buffer's size so a steady stream does not regrow it after every drain.
+        let keep = self.events.capacity().min(1 << 16);
+        std::mem::replace(&mut self.events, Vec::with_capacity(keep))
     }
 
     /// Events not yet drained.
@@ -409,12 +417,54 @@ impl Exchange {
         if usize::from(req.tick) >= N_TICKS {
             return Err(ErrorCode::InvalidPrice);
         }
-        Ok(self.place_at(m, r, req))
+        let known = self.account_index.get(req.account).copied();
+        Ok(self.place_at(m, r, known, req))
     }
 
-    /// `place` with the market and runner already resolved to indices.
-    pub(crate) fn place_at(&mut self, m: u32, r: u16, req: &PlaceRequest<'_>) -> PlaceReport {
-        let known = self.account_index.get(req.account).copied();
+    /// [`Exchange::place`] with the market and runner already resolved to indices
+    /// ([`Exchange::market_idx`], [`Market::runner_index`]) and the account's index when it is
+    /// known ([`Exchange::account_idx`] of `req.account`; `None` looks it up). The batch path:
+    /// names are resolved once per batch instead of once per order. `req.market_id` and
+    /// `req.runner` are ignored.
+    ///
+    /// # Errors
+    /// `UnknownMarket`, `UnknownRunner` or `InvalidArgument` (an account index that is not
+    /// `req.account`'s) for indices out of range; `InvalidPrice` for a tick off the ladder.
+    pub fn place_indexed(
+        &mut self,
+        m: u32,
+        r: u16,
+        account: Option<u32>,
+        req: &PlaceRequest<'_>,
+    ) -> Result<PlaceReport, ErrorCode> {
+        let market = self
+            .markets
+            .get(m as usize)
+            .ok_or(ErrorCode::UnknownMarket)?;
+        if usize::from(r) >= market.spec.runners.len() {
+            return Err(ErrorCode::UnknownRunner);
+        }
+        if usize::from(req.tick) >= N_TICKS {
+            return Err(ErrorCode::InvalidPrice);
+        }
+        let known = match account {
+            Some(a) if self.accounts.get(a as usize).map(String::as_str) != Some(req.account) => {
+                return Err(ErrorCode::InvalidArgument)
+            }
+            Some(a) => Some(a),
+            None => self.account_index.get(req.account).copied(),
+        };
+        Ok(self.place_at(m, r, known, req))
+    }
+
+    /// `place` with the market, runner and (if known) account resolved to indices.
+    pub(crate) fn place_at(
+        &mut self,
+        m: u32,
+        r: u16,
+        known: Option<u32>,
+        req: &PlaceRequest<'_>,
+    ) -> PlaceReport {
         if let Err(code) = self.validate_new(m, r, known, req) {
             self.emit(EventKind::OrderRejected {
                 market: m,
@@ -425,7 +475,10 @@ impl Exchange {
             return PlaceReport::rejected(code);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
-        let account = self.intern_account(req.account);
+        let account = match known {
+            Some(idx) => idx,
+            None => self.intern_account(req.account),
+        };
         let id = self.accept(m, r, account, req);
         self.run(id)
     }
@@ -495,7 +548,7 @@ impl Exchange {
         if let Some(coid) = &client_order_id {
             self.client_ids.insert((account, coid.clone()), id);
         }
-        self.orders.orders.push(Order {
+        self.orders.push(Order {
             id,
             market: m,
             runner: r,
@@ -561,27 +614,37 @@ impl Exchange {
 
     /// Matches a live, non-pending order per its time in force; rests or cancels the rest.
     fn execute(&mut self, id: OrderId) -> Vec<FillInfo> {
+        // Fills collect in a reused scratch buffer: one exact allocation per report instead of
+        // a chain of regrowths inside the matching loop.
+        let mut scratch = std::mem::take(&mut self.fill_scratch);
+        scratch.clear();
+        self.execute_into(id, &mut scratch);
+        let fills = scratch.as_slice().to_vec();
+        self.fill_scratch = scratch;
+        fills
+    }
+
+    fn execute_into(&mut self, id: OrderId, fills: &mut Vec<FillInfo>) {
         let (tif, min_fill) = {
             let o = self.orders.at(id);
             (o.tif, o.min_fill)
         };
-        let mut fills = Vec::new();
         match tif {
             TimeInForce::Fok => {
                 if self.matchable(id, min_fill) < min_fill {
                     let remaining = self.orders.at(id).remaining;
                     self.cancel_unmatched(id, remaining, CancelReason::Killed);
-                    return fills;
+                    return;
                 }
-                self.match_order(id, &mut fills);
+                self.match_order(id, fills);
                 self.expire_rest(id);
             }
             TimeInForce::Ioc => {
-                self.match_order(id, &mut fills);
+                self.match_order(id, fills);
                 self.expire_rest(id);
             }
             TimeInForce::Gtc => {
-                self.match_order(id, &mut fills);
+                self.match_order(id, fills);
                 let o = self.orders.at_mut(id);
                 if o.remaining > 0 {
                     o.status = OrderStatus::Executable;
@@ -597,7 +660,6 @@ impl Exchange {
                 }
             }
         }
-        fills
     }
 
     fn expire_rest(&mut self, id: OrderId) {
@@ -793,8 +855,23 @@ impl Exchange {
         account: &str,
         size_reduction: Option<Money>,
     ) -> Result<CancelReport, ErrorCode> {
+        let account = self.account_index.get(account).copied();
+        self.cancel_indexed(id, account, size_reduction)
+    }
+
+    /// [`Exchange::cancel`] with the account given by its index ([`Exchange::account_idx`];
+    /// `None`, an account never seen, owns nothing): the batch path.
+    ///
+    /// # Errors
+    /// As [`Exchange::cancel`].
+    pub fn cancel_indexed(
+        &mut self,
+        id: OrderId,
+        account: Option<u32>,
+        size_reduction: Option<Money>,
+    ) -> Result<CancelReport, ErrorCode> {
         let order = self.orders.get(id).ok_or(ErrorCode::UnknownOrder)?;
-        if self.account_index.get(account) != Some(&order.account) {
+        if account != Some(order.account) {
             return Err(ErrorCode::NotOwner);
         }
         if matches!(size_reduction, Some(r) if r <= 0) {

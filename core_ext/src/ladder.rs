@@ -97,6 +97,20 @@ pub fn parse_price(text: &str) -> Option<PriceFx> {
     Some(int_value * PRICE_SCALE + frac_value)
 }
 
+/// The tick of a binary float that is exactly the double nearest to a ladder price (what
+/// `float("2.02")` gives), `None` for any other value (NaN, infinities, 2.0200001, ...). The
+/// nearest double of `TICKS[i] / 10^4` is the correctly rounded quotient of two exact integers,
+/// so comparing with it is exact: nothing is snapped to the ladder.
+#[must_use]
+pub fn float_to_tick(price: f64) -> Option<Tick> {
+    if !price.is_finite() || !(1.0..=1000.0).contains(&price) {
+        return None;
+    }
+    let fx = (price * PRICE_SCALE as f64).round() as PriceFx;
+    let tick = price_to_tick(fx)?;
+    (TICKS[usize::from(tick)] as f64 / PRICE_SCALE as f64 == price).then_some(tick)
+}
+
 /// Parses a decimal string straight to a tick.
 #[must_use]
 pub fn parse_tick(text: &str) -> Option<Tick> {
@@ -163,5 +177,37 @@ mod tests {
         assert_eq!(format_price(10_100), "1.01");
         assert_eq!(parse_price("2.50"), Some(25_000));
         assert_eq!(tick_to_price(350), None);
+    }
+
+    #[test]
+    fn floats_are_exact_or_rejected() {
+        for tick in 0..N_TICKS as Tick {
+            let text = format_price(tick_to_price(tick).unwrap());
+            let x: f64 = text.parse().unwrap();
+            assert_eq!(float_to_tick(x), Some(tick), "{text}");
+            assert_eq!(
+                float_to_tick(f64::from_bits(x.to_bits() + 1)),
+                None,
+                "{text}+ulp"
+            );
+            assert_eq!(
+                float_to_tick(f64::from_bits(x.to_bits() - 1)),
+                None,
+                "{text}-ulp"
+            );
+        }
+        for x in [
+            f64::NAN,
+            f64::INFINITY,
+            -2.0,
+            0.0,
+            1.0,
+            2.01,
+            2.015,
+            1000.5,
+            1e300,
+        ] {
+            assert_eq!(float_to_tick(x), None, "{x}");
+        }
     }
 }

@@ -121,10 +121,18 @@ pub struct Order {
     pub(crate) next: OrderId,
 }
 
-/// Dense storage of every order ever accepted, indexed by `id - 1`: O(1) lookup by id.
+/// log2 of the number of orders per chunk of the store.
+const CHUNK_BITS: u32 = 14;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+/// Storage of every order ever accepted, indexed by `id - 1`: O(1) lookup by id. Orders live
+/// in fixed-size chunks, so that growing the store never moves (or copies) the orders already
+/// in it: no latency spike when a long-running engine passes a power of two, and no transient
+/// double memory.
 #[derive(Debug, Clone, Default)]
 pub struct OrderStore {
-    pub(crate) orders: Vec<Order>,
+    chunks: Vec<Vec<Order>>,
+    len: usize,
 }
 
 impl OrderStore {
@@ -132,39 +140,58 @@ impl OrderStore {
     #[inline]
     #[must_use]
     pub fn get(&self, id: OrderId) -> Option<&Order> {
-        id.checked_sub(1).and_then(|i| self.orders.get(i as usize))
+        let i = usize::try_from(id.checked_sub(1)?).ok()?;
+        if i >= self.len {
+            return None;
+        }
+        Some(&self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)])
     }
 
     #[inline]
     pub(crate) fn at(&self, id: OrderId) -> &Order {
-        &self.orders[(id - 1) as usize]
+        let i = (id - 1) as usize;
+        &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
     }
 
     #[inline]
     pub(crate) fn at_mut(&mut self, id: OrderId) -> &mut Order {
-        &mut self.orders[(id - 1) as usize]
+        let i = (id - 1) as usize;
+        &mut self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+    }
+
+    /// Appends an order; its `id` must be [`OrderStore::next_id`].
+    pub(crate) fn push(&mut self, order: Order) {
+        debug_assert_eq!(order.id, self.next_id());
+        if self.len & (CHUNK - 1) == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks
+            .last_mut()
+            .expect("a chunk was just ensured")
+            .push(order);
+        self.len += 1;
     }
 
     /// The next id to hand out.
     #[must_use]
     pub fn next_id(&self) -> OrderId {
-        self.orders.len() as OrderId + 1
+        self.len as OrderId + 1
     }
 
     /// Every order, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &Order> {
-        self.orders.iter()
+        self.chunks.iter().flatten()
     }
 
     /// How many orders were ever accepted.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.orders.len()
+        self.len
     }
 
     /// True when no order was ever accepted.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.orders.is_empty()
+        self.len == 0
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use crate::exchange::Exchange;
 use crate::market::{Market, MarketSpec, MarketStatus};
-use crate::order::{Order, OrderStatus, OrderStore};
+use crate::order::{Order, OrderStatus};
 use crate::types::{Persistence, Side, TimeInForce};
 
 const MAGIC: &[u8; 8] = b"PYBETEX\x01";
@@ -314,7 +314,6 @@ impl Exchange {
             ex.markets.push(market);
         }
         let n_orders = r.u64()?;
-        let mut orders = Vec::with_capacity((n_orders as usize).min(1 << 24));
         let mut client_ids = HashMap::new();
         for i in 0..n_orders {
             let id = i + 1;
@@ -365,9 +364,8 @@ impl Exchange {
             if let Some(c) = &order.client_order_id {
                 client_ids.insert((order.account, c.clone()), id);
             }
-            orders.push(order);
+            ex.orders.push(order);
         }
-        ex.orders = OrderStore { orders };
         ex.client_ids = client_ids;
         for m in 0..n_markets {
             let n = r.u64()?;

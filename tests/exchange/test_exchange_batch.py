@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,53 @@ def test_place_many_equals_one_by_one(rows: list[tuple[int, int, int, int, str]]
     ]
     assert got == expected
     assert batch.state_hash() == one.state_hash()
+
+
+@settings(max_examples=40)
+@given(orders)
+def test_place_many_account_table_equals_name_per_row(
+    rows: list[tuple[int, int, int, int, str]],
+) -> None:
+    table = ["a", "b", "c"]
+    by_name, by_index = fresh(), fresh()
+    arrays = (
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([r[1] for r in rows], dtype=np.uint8),
+        np.array([r[2] for r in rows], dtype=np.uint16),
+        np.array([r[3] for r in rows], dtype=np.int64),
+    )
+    # Fresh str objects per row: identity-based deduplication must not matter.
+    names = ["".join(list(r[4])) for r in rows]
+    a = by_name.place_many(M, *arrays, names)
+    ids = np.array([table.index(r[4]) for r in rows], dtype=np.uint32)
+    b = by_index.place_many(M, *arrays, table, account_ids=ids)
+    for key in ("order_id", "status", "size_matched", "reject_code"):
+        assert a[key].tolist() == b[key].tolist()
+    assert by_name.state_hash() == by_index.state_hash()
+    placed = a["order_id"][a["order_id"] > 0]
+    owners = ids[a["order_id"] > 0]
+    c1 = by_name.cancel_many(placed, [table[k] for k in owners])
+    c2 = by_index.cancel_many(placed, table, account_ids=owners)
+    assert c1["size_cancelled"].tolist() == c2["size_cancelled"].tolist()
+    assert by_name.state_hash() == by_index.state_hash()
+
+
+def test_batch_account_arguments_are_checked() -> None:
+    ex = fresh()
+    one = np.ones(2, dtype=np.int64)
+    args = (M, one, np.zeros(2, dtype=np.uint8), np.full(2, 100, dtype=np.uint16), one * 100)
+    ex.events()
+    before = ex.state_hash()
+    with pytest.raises(pybet.InvalidArgument):
+        ex.place_many(*args, ["a"])  # one name for two rows
+    with pytest.raises(pybet.InvalidArgument):
+        ex.place_many(*args, ["a"], account_ids=np.array([0, 1], dtype=np.uint32))
+    with pytest.raises(pybet.InvalidArgument):
+        ex.place_many(*args, ["a"], account_ids=np.array([0], dtype=np.uint32))
+    with pytest.raises(pybet.InvalidArgument):
+        ex.place_many(*args, [1, 2])  # type: ignore[list-item]
+    assert ex.state_hash() == before
+    assert ex.events() == []
 
 
 @settings(max_examples=40)
