@@ -257,7 +257,11 @@ impl Pool {
                 stakes.len()
             )));
         }
-        let mut ranks = Vec::with_capacity(stakes.len());
+        // Ranks go straight into the ticket table and are rolled back on a bad row, so a
+        // batch is all-or-nothing without a temporary copy.
+        let first = self.ticket_stake.len() as u64;
+        let base = self.ticket_combo.len();
+        self.ticket_combo.reserve(stakes.len());
         let mut sum: Money = 0;
         let row_err = |row: usize, e: ToteError| match e {
             ToteError::InvalidSelection(m) => {
@@ -267,22 +271,27 @@ impl Pool {
             other => other,
         };
         for (row, (sel, &stake)) in selections.chunks_exact(k).zip(stakes).enumerate() {
-            let rank = if k == 1 {
+            let checked = if k == 1 {
                 self.single_rank(sel[0])
             } else {
                 self.space.rank_checked(sel, &self.scratched)
             }
-            .map_err(|e| row_err(row, e))?;
-            self.check_stake(stake, sum).map_err(|e| row_err(row, e))?;
-            sum += stake;
-            ranks.push(rank as u32);
+            .and_then(|rank| self.check_stake(stake, sum).map(|()| rank));
+            match checked {
+                Ok(rank) => {
+                    sum += stake;
+                    self.ticket_combo.push(rank as u32);
+                }
+                Err(e) => {
+                    self.ticket_combo.truncate(base);
+                    return Err(row_err(row, e));
+                }
+            }
         }
-        let first = self.ticket_stake.len() as u64;
-        for (&rank, &stake) in ranks.iter().zip(stakes) {
+        for (&rank, &stake) in self.ticket_combo[base..].iter().zip(stakes) {
             self.totals[rank as usize] += stake;
         }
         self.gross += sum;
-        self.ticket_combo.extend_from_slice(&ranks);
         self.ticket_stake.extend_from_slice(stakes);
         self.ticket_refunded.resize(self.ticket_stake.len(), false);
         Ok(first)
