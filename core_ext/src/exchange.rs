@@ -743,7 +743,7 @@ impl Exchange {
                     makers.reduce(t, size);
                     orders.at_mut(cur).remaining -= size;
                 }
-                let value = i128::from(size) * i128::from(price);
+                let value = size as u64 * price as u64;
                 let mk = orders.at_mut(cur);
                 mk.matched += size;
                 mk.matched_value += value;

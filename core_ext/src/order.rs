@@ -100,8 +100,9 @@ pub struct Order {
     pub remaining: Money,
     /// Cancelled, lapsed, expired or killed.
     pub cancelled: Money,
-    /// Sum of fill size times fill price (fixed point) for the average matched price.
-    pub matched_value: i128,
+    /// Sum of fill size times fill price (fixed point) for the average matched price. Fits a
+    /// `u64`: at most `MAX_SIZE` (10^12) times the top price (10^7 in fixed point) = 10^19.
+    pub matched_value: u64,
     /// Interned account index.
     pub account: u32,
     /// Lifecycle status.

@@ -210,7 +210,7 @@ impl Exchange {
             w.i64(o.matched);
             w.i64(o.remaining);
             w.i64(o.cancelled);
-            w.i128(o.matched_value);
+            w.i128(i128::from(o.matched_value));
             w.u32(o.account);
             w.u8(o.status as u8);
             w.u8(o.tif as u8);
@@ -331,7 +331,8 @@ impl Exchange {
                 matched: r.i64()?,
                 remaining: r.i64()?,
                 cancelled: r.i64()?,
-                matched_value: r.i128()?,
+                matched_value: u64::try_from(r.i128()?)
+                    .map_err(|_| SnapshotError::Corrupt("matched value"))?,
                 account: r.u32()?,
                 status: OrderStatus::from_u8(r.u8()?)
                     .ok_or(SnapshotError::Corrupt("order status"))?,
