@@ -1,0 +1,59 @@
+"""Counters and gauges in Prometheus text format, and the side HTTP port that serves
+``/metrics`` and ``/healthz`` (a tiny HTTP/1.0 responder: two GET routes need no framework)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+log = logging.getLogger("pybet.gateway.http")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.counters: Counter[str] = Counter()
+        self.gauges: dict[str, Callable[[], float]] = {}
+
+    def inc(self, name: str, n: int = 1) -> None:
+        self.counters[name] += n
+
+    def render(self) -> str:
+        lines: list[str] = []
+        for key in sorted(self.counters):
+            name, _, labels = key.partition("|")
+            lab = "{" + labels + "}" if labels else ""
+            lines.append(f"pybet_{name}_total{lab} {self.counters[key]}")
+        for name, fn in sorted(self.gauges.items()):
+            lines.append(f"pybet_{name} {fn()}")
+        return "\n".join(lines) + "\n"
+
+
+async def serve_http(
+    host: str, port: int, metrics: Metrics, healthy: Callable[[], bool]
+) -> asyncio.Server:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await asyncio.wait_for(reader.readline(), 5.0)
+            parts = line.decode("latin-1").split()
+            path = parts[1] if len(parts) >= 2 else ""
+            if path == "/metrics":
+                status, body = "200 OK", metrics.render()
+                ctype = "text/plain; version=0.0.4"
+            elif path == "/healthz":
+                ok = healthy()
+                status, body = ("200 OK", "ok\n") if ok else ("503 Service Unavailable", "fail\n")
+                ctype = "text/plain"
+            else:
+                status, body, ctype = "404 Not Found", "not found\n", "text/plain"
+            data = body.encode()
+            head = f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(data)}\r\n"
+            writer.write(head.encode() + b"Connection: close\r\n\r\n" + data)
+            await writer.drain()
+        except (TimeoutError, ConnectionError, UnicodeError) as exc:
+            log.debug("event=http_error error=%r", exc)
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, host, port)
