@@ -85,10 +85,12 @@ class GatewayConfig:
     heartbeat_s: float = 5.0
     login_timeout_s: float = 10.0
     book_depth: int = 5
-    # bounded send buffer: above `send_high` market data is conflated, above `send_max` the
-    # connection is dropped as a slow consumer
+    # bounded send buffer: above `send_high` market data is conflated; above `send_max`, or
+    # above `send_high` for `slow_consumer_s`, the connection is dropped as a slow consumer
     send_high: int = 256 * 1024
     send_max: int = 4 * 1024 * 1024
+    socket_sndbuf: int = 0  # SO_SNDBUF of client sockets; 0 = the OS default (autotuned)
+    slow_consumer_s: float = 5.0  # paused (above send_high) longer than this: disconnected
     rate: float = 2000.0
     burst: float = 4000.0
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never

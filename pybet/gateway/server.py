@@ -337,7 +337,9 @@ class Gateway:
                 except Exception as exc:
                     log.error("event=recover_failed error=%r", exc)
             for s in list(self.sessions):
-                if now - s.last_rx > cfg.idle_timeout_s:
+                if s.paused and now - s.paused_at > cfg.slow_consumer_s:
+                    s.drop_slow()
+                elif now - s.last_rx > cfg.idle_timeout_s:
                     s.send_now(p.Error(0, "IDLE_TIMEOUT", "no frame within the idle timeout"))
                     s.close("idle_timeout")
                 elif s.account is None and now - s.opened > cfg.login_timeout_s:

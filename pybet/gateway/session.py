@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import socket
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,6 +41,7 @@ class Session(asyncio.Protocol):
         self.last_rx = time.monotonic()
         self.opened = self.last_rx
         self.paused = False  # the transport's buffer is above its high-water mark
+        self.paused_at = 0.0
         self.stale: set[str] = set()  # markets/pools whose updates were conflated while paused
         self.markets: set[str] = set()
         self.pools: set[str] = set()
@@ -51,6 +53,10 @@ class Session(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
         self.peer = str(transport.get_extra_info("peername"))
         cfg = self.gw.cfg
+        if cfg.socket_sndbuf:
+            sock = self.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, cfg.socket_sndbuf)
         # high-water mark: pause_writing() turns market data conflation on
         self.transport.set_write_buffer_limits(high=cfg.send_high, low=cfg.send_high // 2)
         if not self.gw.admit(self):
@@ -68,11 +74,13 @@ class Session(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.paused = True
+        self.paused_at = time.monotonic()
         self.gw.metrics.inc("send_paused")
 
     def resume_writing(self) -> None:
         self.paused = False
-        self.gw.resend_stale(self)
+        if not self.closed:
+            self.gw.resend_stale(self)
 
     def data_received(self, data: bytes) -> None:
         self.last_rx = time.monotonic()
@@ -188,9 +196,13 @@ class Session(asyncio.Protocol):
             return
         tr.writelines(frames)
         if tr.get_write_buffer_size() > self.gw.cfg.send_max:
-            self.gw.metrics.inc("slow_consumer_disconnects")
-            log.warning("event=slow_consumer peer=%s account=%s", self.peer, self.account)
-            self.close("slow_consumer", abort=True)
+            self.drop_slow()
+
+    def drop_slow(self) -> None:
+        """Disconnect a consumer that cannot keep up (never let its buffer grow)."""
+        self.gw.metrics.inc("slow_consumer_disconnects")
+        log.warning("event=slow_consumer peer=%s account=%s", self.peer, self.account)
+        self.close("slow_consumer", abort=True)
 
     def close(self, reason: str, abort: bool = False) -> None:
         if self.closed or self.transport is None:

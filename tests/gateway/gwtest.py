@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
@@ -65,8 +66,13 @@ class Raw:
         self.dec = p.Decoder("server")
 
     @classmethod
-    async def open(cls, gw: Gateway) -> Raw:
-        r, w = await asyncio.open_connection("127.0.0.1", gw.port)
+    async def open(cls, gw: Gateway, rcvbuf: int | None = None) -> Raw:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:  # a tiny receive window makes a slow consumer quickly
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", gw.port))
+        r, w = await asyncio.open_connection(sock=sock)
         return cls(r, w)
 
     def send(self, data: bytes) -> None:
@@ -88,7 +94,9 @@ class Raw:
         except TimeoutError:
             return False
         except ConnectionError:  # reset by an abort
-            return True
+            pass
+        finally:
+            self.writer.close()
         return True
 
     async def login(self, account: str) -> None:

@@ -25,7 +25,11 @@ def test_place_is_acknowledged_and_rests_in_the_book() -> None:
             alice = await client(gw, "alice")
             ack = await alice.place(MARKET, 1, "BACK", "2.5", 1000, client_order_id="a-1")
             assert isinstance(ack, p.Ack)
-            assert (ack.status, ack.size_remaining, ack.client_order_id) == ("EXECUTABLE", 1000, "a-1")
+            assert (ack.status, ack.size_remaining, ack.client_order_id) == (
+                "EXECUTABLE",
+                1000,
+                "a-1",
+            )
             book = gw.engine.exchange.book(MARKET, 1, 3)
             assert book.available_to_lay == [(2.5, 1000)]
             orders = await alice.orders(MARKET)
@@ -202,7 +206,9 @@ def test_reconnect_resubmits_places_idempotently() -> None:
             ack = await asyncio.wait_for(task, 10)
             assert isinstance(ack, p.Ack)
             assert alice.reconnects >= 1
-            coids = sorted(o.client_order_id or "" for o in gw.engine.exchange.orders(account="alice"))
+            coids = sorted(
+                o.client_order_id or "" for o in gw.engine.exchange.orders(account="alice")
+            )
             assert coids == ["before", "inflight"]  # placed exactly once
             await alice.close()
 
