@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 
+from gwtest import MARKET, client, gateway, run
+
 import pybet
 from pybet import protocol as p
 from pybet.store import MemoryStore
-
-from gwtest import MARKET, client, gateway, run
 
 
 async def _next_notice(c: pybet.client.Client, kind: type, timeout: float = 5.0) -> object:
