@@ -173,19 +173,27 @@ class EngineCore:
             seen = self.idem.get((account, coid))
             if seen is not None:
                 return msgspec.structs.replace(seen, req=cmd.req, duplicate=True)
-        rep = self.exchange.place(
-            cmd.market_id,
-            cmd.runner,
-            SIDES[cmd.side],
-            cmd.price,
-            cmd.size,
-            account,
-            client_order_id=coid,
-            time_in_force=cmd.time_in_force,
-            persistence=cmd.persistence,
-            min_fill_size=cmd.min_fill_size,
-            now_ms=self.now_ms,
-        )
+        try:
+            rep = self.exchange.place(
+                cmd.market_id,
+                cmd.runner,
+                SIDES[cmd.side],
+                cmd.price,
+                cmd.size,
+                account,
+                client_order_id=coid,
+                time_in_force=cmd.time_in_force,
+                persistence=cmd.persistence,
+                min_fill_size=cmd.min_fill_size,
+                now_ms=self.now_ms,
+            )
+        except PybetError as exc:
+            if coid is None:
+                raise
+            # the client order id is used up by a refused place too: remember the refusal
+            refused = p.Reject(cmd.req, exc.code, str(exc), coid)
+            self.idem[(account, coid)] = msgspec.structs.replace(refused, req=0)
+            return refused
         reply = self._report(cmd.req, account, rep, res, coid)
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
