@@ -58,6 +58,7 @@ class MarketData:
             self.views[m] = view
             self.market_subs.setdefault(m, set()).add(s)
             s.markets.add(m)
+            self.gw.engine.track_markets = True
             s.write_frames([enc(p.Done(msg.req, "subscribed")), enc(self._image(m, view))])
         else:
             pid = msg.pool_id
@@ -87,6 +88,7 @@ class MarketData:
     def reset(self) -> None:
         """After a recovery: every subscriber gets a fresh image."""
         self.views.clear()
+        self.gw.engine.track_markets = any(self.market_subs.values())
         for m, subs in self.market_subs.items():
             for s in subs:
                 s.stale.add("m:" + m)

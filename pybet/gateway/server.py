@@ -28,7 +28,7 @@ from pybet.gateway.marketdata import MarketData
 from pybet.gateway.metrics import Metrics, serve_http
 from pybet.gateway.ratelimit import TokenBucket
 from pybet.gateway.session import Session
-from pybet.store import SnapshotRecord, Store, open_store
+from pybet.store import MemoryStore, SnapshotRecord, Store, open_store
 
 log = logging.getLogger("pybet.gateway")
 
@@ -261,7 +261,11 @@ class Gateway:
         self._release(out, res)
         for s, msg in subs:
             self.md.handle(s, msg)
-        if self.cfg.snapshot_every and self.commands_since_snapshot >= self.cfg.snapshot_every:
+        if (
+            self.cfg.snapshot_every
+            and self.commands_since_snapshot >= self.cfg.snapshot_every
+            and not isinstance(self.store, MemoryStore)  # nothing to recover from: no cost
+        ):
             await self._snapshot()
 
     def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:

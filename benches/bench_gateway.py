@@ -1,0 +1,121 @@
+"""The gateway on loopback: starts `pybet serve` (memory: store, its own process), then runs
+`pybet load` against it: closed-loop pipelining clients (throughput) and an open-loop fixed
+rate (latency from the scheduled send time: no coordinated omission). Each run gets a fresh
+server so that the book does not carry over. Prints one line per run and, with --json, the
+raw summaries.
+
+    python benches/bench_gateway.py [--duration 5] [--rate 20000] [--clients 4] [--json]
+
+Targets (SPEC section 10): >= 100,000 acknowledged orders/s closed loop, p99 < 1 ms at
+20,000/s. Client and server share the machine's cores, so on a small machine the figures are
+indicative.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+PYBET = [sys.executable, "-m", "pybet"]
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def _serve(store: str) -> tuple[subprocess.Popen[bytes], int]:
+    port, http_port = _free_ports(2)
+    proc = subprocess.Popen(
+        [
+            *PYBET,
+            "serve",
+            "--port",
+            str(port),
+            "--http-port",
+            str(http_port),
+            "--store",
+            store,
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=1)
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("bench_gateway: the server did not come up")
+
+
+def _load(port: int, extra: list[str]) -> dict[str, Any]:
+    out = subprocess.run(
+        [*PYBET, "load", "--port", str(port), "--json", *extra],
+        check=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    return result
+
+
+def run(store: str, extra: list[str]) -> dict[str, Any]:
+    proc, port = _serve(store)
+    try:
+        return _load(port, extra)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--duration", type=float, default=5.0)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--pipeline", type=int, default=64)
+    ap.add_argument("--rate", type=float, default=20_000.0, help="open-loop rate")
+    ap.add_argument("--store", default="memory:")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    common = ["--duration", str(args.duration), "--clients", str(args.clients)]
+    runs = [
+        ("closed loop", [*common, "--pipeline", str(args.pipeline)]),
+        (f"open loop {args.rate:g}/s", [*common, "--rate", str(args.rate)]),
+    ]
+    print(f"gateway on loopback, store {args.store}, {os.cpu_count()} cores (shared: indicative)")
+    results = []
+    for name, extra in runs:
+        r = run(args.store, extra)
+        results.append(r)
+        print(
+            f"  {name:<22} {r['acked_per_s']:>9,} acked orders/s   p50 {r['p50_us']:>8.0f} us"
+            f"   p99 {r['p99_us']:>8.0f} us   p99.9 {r['p99.9_us']:>8.0f} us"
+            f"   ({r['acked']:,} acked, rejected {r['rejected']})"
+        )
+    if args.json:
+        print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
