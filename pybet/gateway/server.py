@@ -204,13 +204,17 @@ class Gateway:
 
     async def _owner(self) -> None:
         while True:
-            if not self._pending:
+            if not self._pending and not self._advance_due():
                 if self._stopping:
                     return
                 self._wake.clear()
                 await self._wake.wait()
                 continue
             await self._run_batch()
+
+    def _advance_due(self) -> bool:
+        due = self.engine.due
+        return bool(due) and due[0] <= self._now_ms() and not self.fail_closed
 
     async def _run_batch(self) -> None:
         batch, self._pending = self._pending, []
@@ -328,8 +332,7 @@ class Gateway:
         last_sweep = 0.0
         while not self._stopping:
             await asyncio.sleep(0.005)
-            engine = self.engine
-            if engine.due and engine.due[0] <= self._now_ms() and not self.fail_closed:
+            if self._advance_due():
                 self._wake.set()
             now = time.monotonic()
             if now - last_sweep < 0.25:

@@ -290,3 +290,46 @@ def test_pool_bets_and_odds_subscription() -> None:
             await alice.close()
 
     run(main())
+
+
+def test_turning_in_play_lapses_orders_and_tells_owner_and_subscribers() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            admin, alice = await client(gw, "admin"), await client(gw, "alice")
+            lapse = await alice.place(MARKET, 1, "BACK", "2.0", 100)
+            keep = await alice.place(MARKET, 1, "BACK", "2.2", 100, persistence="PERSIST")
+            assert isinstance(lapse, p.Ack) and isinstance(keep, p.Ack)
+            sub = await alice.subscribe(MARKET)
+            assert isinstance(await sub.next(), p.MarketUpdate)
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "in_play")), p.Done)
+            notice = await _next_notice(alice, p.Cancelled)
+            assert notice == p.Cancelled(0, lapse.order_id, 100, 0, "LAPSED")
+            upd = await sub.next()
+            assert isinstance(upd, p.MarketUpdate) and upd.in_play and not upd.image
+            assert [lv.size for rb in upd.runners for lv in rb.lay] == [0]  # 2.0 level removed
+            await admin.close()
+            await alice.close()
+
+    run(main())
+
+
+def test_bet_delay_orders_are_released_by_the_gateway_clock() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            admin, alice = await client(gw, "admin"), await client(gw, "alice")
+            for msg in (
+                p.CreateMarket(0, "D.1", [1, 2], bet_delay_ms=50),
+                p.MarketAction(0, "D.1", "open"),
+                p.MarketAction(0, "D.1", "in_play"),
+            ):
+                assert isinstance(await admin.admin(msg), p.Done)
+            ack = await alice.place("D.1", 1, "LAY", "3.0", 100, persistence="PERSIST")
+            assert isinstance(ack, p.Ack) and ack.status == "PENDING"
+            released = await _next_notice(alice, p.Ack)
+            assert released.order_id == ack.order_id  # type: ignore[attr-defined]
+            assert released.status == "EXECUTABLE"  # type: ignore[attr-defined]
+            assert gw.engine.exchange.book("D.1", 1).available_to_back == [(3.0, 100)]
+            await admin.close()
+            await alice.close()
+
+    run(main())
