@@ -664,13 +664,14 @@ impl Exchange {
             Side::Back => makers.highest().filter(|&t| t >= limit),
             Side::Lay => makers.lowest().filter(|&t| t <= limit),
         };
-        while let Some(t) = tick {
+        // Labelled so that a filled taker leaves both loops and still reaches the fill hooks.
+        'levels: while let Some(t) = tick {
             let price = ladder::TICKS[usize::from(t)];
             let mut cur = makers.level(t).head;
             while cur != 0 {
                 let taker_remaining = orders.at(taker).remaining;
                 if taker_remaining == 0 {
-                    return;
+                    break 'levels;
                 }
                 let (next, maker_account, maker_remaining) = {
                     let mk = orders.at(cur);
