@@ -75,6 +75,12 @@ class AlreadySettled(PybetError):
     code = "ALREADY_SETTLED"
 
 
+class RunnerRemoved(PybetError):
+    """The runner was removed as a non-runner (settling it as a winner, removing it twice)."""
+
+    code = "RUNNER_REMOVED"
+
+
 class SnapshotError(PybetError):
     """A snapshot blob that does not decode or fails its checksum."""
 
