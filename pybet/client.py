@@ -253,7 +253,9 @@ class Client:
         sub = self._subs.get(key) or Subscription(self, key)
         self._subs[key] = sub
         try:
-            await self._request(p.Subscribe(0, market_id=market_id, pool_id=pool_id))
+            reply = await self._request(p.Subscribe(0, market_id=market_id, pool_id=pool_id))
+            if isinstance(reply, p.Reject):
+                raise error_from(p.Error(reply.req, reply.code, reply.message))
         except BaseException:
             self._subs.pop(key, None)
             raise
@@ -292,9 +294,7 @@ class Client:
                 return
             if t is p.Error:
                 fut.set_exception(error_from(msg))
-            elif t is p.Reject and type(entry[0]) not in (p.Place, p.Cancel, p.Replace, p.PoolBet):
-                fut.set_exception(errors.PybetError(msg.message, code=msg.code))
-            else:
+            else:  # a Reject is a report, returned like an Ack
                 fut.set_result(msg)
             return
         if t is p.MarketUpdate:

@@ -144,16 +144,22 @@ class MarketAction(_Msg):
 
 
 class RemoveRunner(_Msg):
+    """``reduction_factor`` in percent, as an exact decimal string (``"12.5"``)."""
+
     req: ReqId
     market_id: Ident
     runner: RunnerId
-    reduction_factor: Annotated[float, msgspec.Meta(ge=0.0, le=100.0)] = 0.0
+    reduction_factor: Annotated[str, msgspec.Meta(max_length=12)] = "0"
 
 
 class SettleMarket(_Msg):
+    """``dead_heat`` maps a winning runner to the fraction of the stake paid as a winner, as
+    an exact decimal string (``"0.5"``)."""
+
     req: ReqId
     market_id: Ident
     winners: Annotated[list[RunnerId], msgspec.Meta(max_length=64)]
+    dead_heat: dict[int, Annotated[str, msgspec.Meta(max_length=24)]] | None = None
 
 
 class Deposit(_Msg):

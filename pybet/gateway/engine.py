@@ -263,17 +263,21 @@ class EngineCore:
             )
             self.market_delay[cmd.market_id] = cmd.bet_delay_ms
         elif t is p.MarketAction:
-            name = _MARKET_ACTIONS[cmd.action]
-            _accounts_method(ex, name)(cmd.market_id)
+            if cmd.action == "void":
+                self._settled(ex.void_market(cmd.market_id), res)
+            else:
+                getattr(ex, _MARKET_ACTIONS[cmd.action])(cmd.market_id)
         elif t is p.RemoveRunner:
-            remove = _accounts_method(ex, "remove_runner")
-            remove(cmd.market_id, cmd.runner, cmd.reduction_factor)
+            ex.remove_runner(cmd.market_id, cmd.runner, cmd.reduction_factor)
         elif t is p.SettleMarket:
-            _accounts_method(ex, "settle_market")(cmd.market_id, cmd.winners)
+            dead_heat = {int(k): v for k, v in cmd.dead_heat.items()} if cmd.dead_heat else None
+            self._settled(ex.settle_market(cmd.market_id, cmd.winners, dead_heat), res)
         elif t is p.Deposit:
-            _accounts_method(ex, "deposit")(cmd.account, cmd.amount)
+            ex.deposit(cmd.account, cmd.amount)
+            res.notices.append((cmd.account, self.balance(0, cmd.account)))
         elif t is p.Withdraw:
-            _accounts_method(ex, "withdraw")(cmd.account, cmd.amount)
+            ex.withdraw(cmd.account, cmd.amount)
+            res.notices.append((cmd.account, self.balance(0, cmd.account)))
         elif t is p.CreatePool:
             if cmd.pool_id in self.pools:
                 raise pybet.MarketExists(f"pool {cmd.pool_id!r} exists")
@@ -293,6 +297,11 @@ class EngineCore:
         if hasattr(cmd, "market_id"):
             res.markets.add(cmd.market_id)
         return p.Done(cmd.req, t.__name__)
+
+    def _settled(self, report: pybet.SettlementReport, res: BatchResult) -> None:
+        """Every account settled on the market learns its new balance."""
+        for account, _pnl, _commission in report.accounts:
+            res.notices.append((account, self.balance(0, account)))
 
     def _drain_events(self, res: BatchResult) -> None:
         """Drain the engine's events (as arrays: far cheaper than event objects). Orders the
@@ -322,11 +331,7 @@ class EngineCore:
     # -- queries (never journaled) ---------------------------------------------------------
     def balance(self, req: int, account: str) -> p.Balance:
         ex = self.exchange
-        bal = getattr(ex, "balance", None)
-        avail = getattr(ex, "available", None)
-        return p.Balance(
-            req, account, int(bal(account)) if bal else 0, int(avail(account)) if avail else 0
-        )
+        return p.Balance(req, account, ex.balance(account), ex.available(account))
 
     def orders(self, req: int, account: str, market_id: str | None) -> p.Orders:
         out = [
@@ -413,7 +418,6 @@ _MARKET_ACTIONS: Final = {
     "resume": "resume_market",
     "in_play": "turn_in_play",
     "close": "close_market",
-    "void": "void_market",
 }
 
 # keyed by the enum objects themselves: one hash lookup, no int() call
@@ -428,12 +432,3 @@ _SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
 _EV_CANCELLED: Final = 4
 _REASONS: Final = {0: "CANCELLED", 1: "LAPSED", 2: "EXPIRED", 3: "KILLED", 4: "MARKET_CLOSED"}
 _UNSOLICITED: Final = np.array([1, 4], dtype=np.uint8)
-
-
-def _accounts_method(ex: pybet.Exchange, name: str) -> Any:
-    """An exchange method by name; the accounts/settlement ones (issue 3) give a clear error
-    until the engine build has them."""
-    fn = getattr(ex, name, None)
-    if fn is None:
-        raise pybet.InvalidArgument(f"{name} is not available in this engine build")
-    return fn

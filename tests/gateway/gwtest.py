@@ -17,14 +17,22 @@ from pybet.gateway import Gateway, GatewayConfig
 from pybet.gateway.config import AccountConfig, MarketConfig, hash_key
 from pybet.store import MemoryStore
 
-KEYS = {"alice": "alice-key", "bob": "bob-key", "carol": "carol-key", "admin": "root-key"}
+KEYS = {
+    "alice": "alice-key",
+    "bob": "bob-key",
+    "carol": "carol-key",
+    "dave": "dave-key",  # starts without funds
+    "admin": "root-key",
+}
 MARKET = "1.1"
 
 
 def make_config(**over: Any) -> GatewayConfig:
     cfg = GatewayConfig(host="127.0.0.1", port=0, http_port=0, idle_timeout_s=30.0)
     cfg.accounts = {
-        name: AccountConfig(name, hash_key(key), admin=name == "admin", deposit=10**9)
+        name: AccountConfig(
+            name, hash_key(key), admin=name == "admin", deposit=0 if name == "dave" else 10**9
+        )
         for name, key in KEYS.items()
     }
     cfg.markets = [MarketConfig(MARKET, [1, 2, 3])]

@@ -12,6 +12,7 @@ SETUP = [
     ("admin", p.CreateMarket(1, "1.1", [1, 2, 3])),
     ("admin", p.MarketAction(2, "1.1", "open")),
     ("admin", p.CreatePool(3, "W", "WIN", 4)),
+    *[("admin", p.Deposit(4, name, 10**9)) for name in ("a", "b", "c", "maker", "taker")],
 ]
 
 
@@ -82,6 +83,7 @@ def test_bet_delay_orders_are_released_by_advance_time() -> None:
     core.apply_batch(
         0,
         [
+            ("admin", p.Deposit(0, "a", 10**6)),
             ("admin", p.CreateMarket(1, "D", [1, 2], bet_delay_ms=500)),
             ("admin", p.MarketAction(2, "D", "open")),
             ("admin", p.MarketAction(3, "D", "in_play")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import urllib.request
 
+import pytest
 from gwtest import MARKET, client, gateway, run
 
 import pybet
@@ -330,6 +331,52 @@ def test_bet_delay_orders_are_released_by_the_gateway_clock() -> None:
             assert released.status == "EXECUTABLE"  # type: ignore[attr-defined]
             assert gw.engine.exchange.book("D.1", 1).available_to_back == [(3.0, 100)]
             await admin.close()
+            await alice.close()
+
+    run(main())
+
+
+def test_funds_are_checked_and_settlement_reports_balances() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            admin, dave, bob = [await client(gw, n) for n in ("admin", "dave", "bob")]
+            broke = await dave.place(MARKET, 1, "BACK", "3.0", 1000)
+            assert isinstance(broke, p.Reject) and broke.code == "INSUFFICIENT_FUNDS"
+            assert isinstance(await admin.admin(p.Deposit(0, "dave", 5000)), p.Done)
+            bal = await _next_notice(dave, p.Balance)
+            assert bal == p.Balance(0, "dave", 5000, 5000)
+            back = await dave.place(MARKET, 1, "BACK", "3.0", 1000)
+            lay = await bob.place(MARKET, 1, "LAY", "3.0", 1000)
+            assert isinstance(back, p.Ack) and isinstance(lay, p.Ack) and lay.size_matched == 1000
+            assert (await dave.balance()).available == 4000
+            over = await admin.admin(p.Withdraw(0, "dave", 4001))
+            assert isinstance(over, p.Reject) and over.code == "INSUFFICIENT_FUNDS"
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "close")), p.Done)
+            done = await admin.admin(p.SettleMarket(0, MARKET, [1]))
+            assert isinstance(done, p.Done)
+            while True:
+                settled = await _next_notice(dave, p.Balance)
+                if settled.balance != 5000:  # type: ignore[attr-defined]
+                    break
+            assert settled.balance == 5000 + 2000  # type: ignore[attr-defined]
+            assert (await bob.balance()).balance == 10**9 - 2000
+            again = await admin.admin(p.SettleMarket(0, MARKET, [1]))
+            assert isinstance(again, p.Reject) and again.code == "ALREADY_SETTLED"
+            for c in (admin, dave, bob):
+                await c.close()
+
+    run(main())
+
+
+def test_subscribing_to_an_unknown_market_raises_its_code() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            alice = await client(gw, "alice")
+            with pytest.raises(pybet.UnknownMarket):
+                await alice.subscribe("no.such")
+            with pytest.raises(pybet.PybetError) as info:
+                await alice.subscribe(pool_id="nope")
+            assert info.value.code == "UNKNOWN_POOL"
             await alice.close()
 
     run(main())
