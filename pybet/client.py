@@ -130,6 +130,7 @@ class Client:
         self._closing = False
         self._connected = asyncio.Event()
         self._reconnect_task: asyncio.Task[None] | None = None
+        self._heartbeat_task: asyncio.Task[None] | None = None
         self._coid_prefix = secrets.token_hex(4) + "-"
         self._coid = itertools.count(1)
 
@@ -156,7 +157,18 @@ class Client:
         self._send(p.Hello(p.PROTOCOL_VERSION, "pybet.client"))
         self.welcome = await asyncio.wait_for(self._welcome_fut, self.timeout)
         self._connected.set()
+        if self._heartbeat_task is None:
+            self._heartbeat_task = loop.create_task(self._heartbeat())
         return self.welcome
+
+    async def _heartbeat(self) -> None:
+        """A ping every ``heartbeat_ms`` (from ``Welcome``) keeps a quiet connection inside the
+        server's idle timeout."""
+        while not self._closing:
+            period = (self.welcome.heartbeat_ms if self.welcome else 5000) / 1000
+            await asyncio.sleep(max(0.05, period))
+            if self._connected.is_set():
+                self._send(p.Ping(0))
 
     async def login(self, account: str, api_key: str, *, use_hmac: bool = False) -> p.LoggedIn:
         self.account, self.api_key, self.use_hmac = account, api_key, use_hmac
@@ -172,10 +184,11 @@ class Client:
 
     async def close(self) -> None:
         self._closing = True
-        if self._reconnect_task is not None:
-            self._reconnect_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnect_task
+        for task in (self._reconnect_task, self._heartbeat_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._proto is not None and self._proto.transport is not None:
             self._proto.transport.close()
         self._fail_pending(lambda _m: True)
@@ -301,6 +314,8 @@ class Client:
             sub = self._subs.get(("m", msg.market_id))
             if sub is not None:
                 sub.queue.put_nowait(msg)
+            return
+        if t is p.Pong:  # heartbeat answer
             return
         if t is p.PoolOdds:
             sub = self._subs.get(("p", msg.pool_id))

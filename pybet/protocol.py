@@ -420,6 +420,13 @@ class Encoder:
         body = self._enc.encode(msg)
         return len(body).to_bytes(4, "big") + body
 
+    def frame_into(self, buf: bytearray, msg: msgspec.Struct) -> None:
+        """Append ``msg`` as a frame to ``buf`` (encoded in place: no intermediate bytes)."""
+        start = len(buf)
+        buf += b"\0\0\0\0"
+        self._enc.encode_into(msg, buf, -1)
+        buf[start : start + 4] = (len(buf) - start - 4).to_bytes(4, "big")
+
 
 class FrameReader:
     """Splits a byte stream into frame bodies; checks the length against ``max_frame`` before

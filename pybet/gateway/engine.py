@@ -197,21 +197,32 @@ class EngineCore:
             refused = p.Reject(cmd.req, exc.code, str(exc), coid)
             self.idem[(account, coid)] = msgspec.structs.replace(refused, req=0)
             return refused
-        reply = self._report(cmd.req, account, rep, res, coid)
+        reply = self._report(cmd.req, account, rep, res, coid, cmd)
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
             self.idem[(account, coid)] = msgspec.structs.replace(reply, req=0)
         return reply
 
     def _report(
-        self, req: int, account: str, rep: pybet.PlaceReport, res: BatchResult, coid: str | None
+        self,
+        req: int,
+        account: str,
+        rep: pybet.PlaceReport,
+        res: BatchResult,
+        coid: str | None,
+        place: p.Place | None = None,
     ) -> p.Ack | p.Reject:
         code = rep.reject_code
         if code is not None:
             return p.Reject(req=req, code=code, client_order_id=coid)
-        side = _SIDE_NAMES[rep.side]
         status = _STATUS_NAMES[rep.status]
-        market, runner, order_id = rep.market_id, rep.runner, rep.order_id
+        order_id = rep.order_id
+        side: str
+        if place is not None:  # what the command already says needs no getter call
+            market, runner, side, size = place.market_id, place.runner, place.side, place.size
+        else:
+            market, runner, side = rep.market_id, rep.runner, _SIDE_NAMES[rep.side]
+            size, coid = rep.size, rep.client_order_id
         if status == "PENDING":
             heapq.heappush(self.due, self.now_ms + self.market_delay.get(market, 0))
         res.markets.add(market)
@@ -237,12 +248,12 @@ class EngineCore:
             runner,
             side,
             rep.price,
-            rep.size,
+            size,
             status,
             matched,
             rep.size_remaining,
             rep.size_cancelled,
-            rep.client_order_id,
+            coid,
         )
 
     def _pool_bet(self, account: str, cmd: p.PoolBet, res: BatchResult) -> msgspec.Struct:

@@ -273,19 +273,26 @@ class Gateway:
             await self._snapshot()
 
     def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:
-        frames: dict[Session, list[bytes]] = defaultdict(list)
-        enc = self.encoder.frame
+        # one buffer per session, frames encoded straight into it, one write per session
+        bufs: dict[Session, bytearray] = {}
+        into = self.encoder.frame_into
         for s, reply in out:
-            frames[s].append(enc(reply))
-            self.metrics.inc('replies|type="' + type(reply).__name__ + '"')
+            buf = bufs.get(s)
+            if buf is None:
+                buf = bufs[s] = bytearray()
+            into(buf, reply)
         for account, notice in res.notices:
             peers = self.by_account.get(account)
             if peers:
-                f = enc(notice)
                 for peer in peers:
-                    frames[peer].append(f)
-        for s, fl in frames.items():
-            s.write_frames(fl)
+                    buf = bufs.get(peer)
+                    if buf is None:
+                        buf = bufs[peer] = bytearray()
+                    into(buf, notice)
+        for s, buf in bufs.items():
+            s.write_frames([buf])
+        self.metrics.inc("replies", len(out))
+        self.metrics.inc("notices", len(res.notices))
         self.md.publish(res.markets, res.pools)
 
     def _enter_fail_closed(self, exc: Exception, batch: list[Any]) -> None:

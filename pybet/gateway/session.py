@@ -190,7 +190,7 @@ class Session(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.transport.write(self.gw.encoder.frame(msg))
 
-    def write_frames(self, frames: list[bytes]) -> None:
+    def write_frames(self, frames: list[bytes] | list[bytearray]) -> None:
         tr = self.transport
         if tr is None or self.closed:
             return

@@ -380,3 +380,15 @@ def test_subscribing_to_an_unknown_market_raises_its_code() -> None:
             await alice.close()
 
     run(main())
+
+
+def test_client_heartbeats_keep_a_quiet_connection_alive() -> None:
+    async def main() -> None:
+        async with gateway(idle_timeout_s=0.4, heartbeat_s=0.1) as gw:
+            alice = await client(gw, "alice", reconnect=False)
+            await asyncio.sleep(1.0)  # well past the idle timeout, saying nothing
+            assert alice.reconnects == 0 and gw.by_account["alice"]
+            assert isinstance(await alice.ping(), p.Pong)
+            await alice.close()
+
+    run(main())
