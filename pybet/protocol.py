@@ -394,7 +394,23 @@ ServerMessage = (
 
 
 # -- encoding and framing ---------------------------------------------------------------------
-_encoder = msgspec.msgpack.Encoder()
+def enc_hook(obj: Any) -> Any:
+    """Makes the engine's reports, events, books, orders and enums msgspec-encodable (SPEC
+    section 6): objects with ``to_dict()`` encode as that dict, enums as their name."""
+    to_dict = getattr(obj, "to_dict", None)
+    if to_dict is not None:
+        return to_dict()
+    if hasattr(obj, "__int__") and type(obj).__module__.startswith("pybet"):
+        return str(obj).rpartition(".")[2]
+    raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+_encoder = msgspec.msgpack.Encoder(enc_hook=enc_hook)
+
+
+def to_builtins(obj: Any) -> Any:
+    """``obj`` (a message, report, event, ...) as plain dicts/lists/str/int/float."""
+    return msgspec.to_builtins(obj, enc_hook=enc_hook)
 
 
 def encode(msg: msgspec.Struct) -> bytes:
@@ -414,7 +430,7 @@ class Encoder:
     __slots__ = ("_enc",)
 
     def __init__(self) -> None:
-        self._enc = msgspec.msgpack.Encoder()
+        self._enc = msgspec.msgpack.Encoder(enc_hook=enc_hook)
 
     def frame(self, msg: msgspec.Struct) -> bytes:
         body = self._enc.encode(msg)

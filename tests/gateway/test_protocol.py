@@ -107,3 +107,23 @@ def test_json_schema_lists_every_message() -> None:
         assert cls.__name__ in names
     assert schema["$defs"]["Place"]["type"] == "array"
     msgspec.json.encode(schema)  # serialisable
+
+
+def test_engine_reports_and_events_are_encodable_through_the_protocol_module() -> None:
+    import pybet
+
+    ex = pybet.Exchange()
+    ex.create_market("m", [1, 2])
+    ex.open_market("m")
+    ex.deposit("a", 10**6)
+    ex.deposit("b", 10**6)
+    rep = ex.place("m", 1, "BACK", "2.0", 100, "a")
+    taker = ex.place("m", 1, "LAY", "2.0", 40, "b")
+    for obj in (rep, taker, ex.book("m", 1), ex.order(rep.order_id), *ex.events()):
+        decoded = msgspec.msgpack.decode(p.encode(obj))
+        assert decoded == msgspec.msgpack.decode(msgspec.msgpack.encode(p.to_builtins(obj)))
+        assert isinstance(decoded, dict) and decoded
+    assert p.to_builtins(pybet.Side.LAY) == "LAY"
+    assert p.to_builtins(taker)["fills"][0]["size"] == 40
+    with pytest.raises(TypeError):
+        p.encode(object())  # type: ignore[arg-type]
