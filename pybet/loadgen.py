@@ -267,7 +267,21 @@ def summarize(stats: Stats, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+_EPILOG = """\
+examples:
+  pybet load                               4 clients x 64 in flight for 5 s (closed loop)
+  pybet load --rate 20000 --duration 10    open loop at 20,000 orders/s: latency from the
+                                           scheduled send time (no coordinated omission)
+  pybet load --port 9000 --json            machine-readable summary
+
+It logs in as --admin to create and open market load.1 (if needed), then as PREFIX0.. with
+--key. Progress goes to stderr once a second; the summary to stdout.
+"""
+
+
 def _args(ap: argparse.ArgumentParser) -> None:
+    ap.formatter_class = argparse.RawDescriptionHelpFormatter
+    ap.epilog = _EPILOG
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=7878)
     ap.add_argument("--clients", type=int, default=4, help="concurrent connections (default 4)")

@@ -9,8 +9,23 @@ import sys
 
 from pybet.cli import register
 
+_SERVE_EPILOG = """\
+examples:
+  pybet serve                              defaults: 127.0.0.1:7878, metrics :7879, memory:,
+                                           development accounts (admin/admin-key,
+                                           trader0..15/dev-key) when no config names any
+  pybet serve --config gw.toml             accounts, key hashes, limits, ports, markets
+  pybet serve --port 0 --http-port 0       any free ports (printed on start)
+  curl localhost:7879/metrics              Prometheus counters; /healthz is 200 or 503
+
+SIGINT/SIGTERM stop it gracefully: what was received is applied and answered, a snapshot is
+written, the store is closed. The config format is documented in pybet/gateway/config.py.
+"""
+
 
 def _serve_args(ap: argparse.ArgumentParser) -> None:
+    ap.formatter_class = argparse.RawDescriptionHelpFormatter
+    ap.epilog = _SERVE_EPILOG
     ap.add_argument("--host", help="listen address (default 127.0.0.1)")
     ap.add_argument("--port", type=int, help="TCP port for clients (default 7878; 0 = any free)")
     ap.add_argument(

@@ -21,11 +21,16 @@ class Metrics:
 
     def render(self) -> str:
         lines: list[str] = []
+        typed: set[str] = set()
         for key in sorted(self.counters):
             name, _, labels = key.partition("|")
             lab = "{" + labels + "}" if labels else ""
+            if name not in typed:
+                typed.add(name)
+                lines.append(f"# TYPE pybet_{name}_total counter")
             lines.append(f"pybet_{name}_total{lab} {self.counters[key]}")
         for name, fn in sorted(self.gauges.items()):
+            lines.append(f"# TYPE pybet_{name} gauge")
             lines.append(f"pybet_{name} {fn()}")
         return "\n".join(lines) + "\n"
 
