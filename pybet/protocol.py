@@ -427,10 +427,12 @@ def frame(msg: msgspec.Struct) -> bytes:
 class Encoder:
     """Reusable frame encoder (one per connection or per process)."""
 
-    __slots__ = ("_enc",)
+    __slots__ = ("_enc", "encode_into")
 
     def __init__(self) -> None:
         self._enc = msgspec.msgpack.Encoder(enc_hook=enc_hook)
+        #: the underlying ``msgspec`` ``encode_into`` (body only), for hot loops
+        self.encode_into = self._enc.encode_into
 
     def frame(self, msg: msgspec.Struct) -> bytes:
         body = self._enc.encode(msg)

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import heapq
 import logging
+import struct
 import time
 from collections import defaultdict
 from typing import Any
@@ -35,6 +36,8 @@ log = logging.getLogger("pybet.gateway")
 _STATE_CHANGING = frozenset(STATE_CHANGING)
 _QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
 _advance_encoder = msgspec.msgpack.Encoder()
+_HEADER = struct.Struct(">I")
+_ZERO_HEADER = b"\0\0\0\0"
 
 
 class Gateway:
@@ -273,22 +276,31 @@ class Gateway:
             await self._snapshot()
 
     def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:
-        # one buffer per session, frames encoded straight into it, one write per session
+        # One buffer per session, every frame encoded straight into it (the length prefix
+        # patched in afterwards), one write per session per batch. Inlined: it runs per frame.
         bufs: dict[Session, bytearray] = {}
-        into = self.encoder.frame_into
+        enc = self.encoder.encode_into
+        pack = _HEADER.pack_into
         for s, reply in out:
             buf = bufs.get(s)
             if buf is None:
                 buf = bufs[s] = bytearray()
-            into(buf, reply)
+            start = len(buf)
+            buf += _ZERO_HEADER
+            enc(reply, buf, -1)
+            pack(buf, start, len(buf) - start - 4)
+        by_account = self.by_account
         for account, notice in res.notices:
-            peers = self.by_account.get(account)
+            peers = by_account.get(account)
             if peers:
                 for peer in peers:
                     buf = bufs.get(peer)
                     if buf is None:
                         buf = bufs[peer] = bytearray()
-                    into(buf, notice)
+                    start = len(buf)
+                    buf += _ZERO_HEADER
+                    enc(notice, buf, -1)
+                    pack(buf, start, len(buf) - start - 4)
         for s, buf in bufs.items():
             s.write_frames([buf])
         self.metrics.inc("replies", len(out))

@@ -123,7 +123,7 @@ class Session(asyncio.Protocol):
         if t in _ADMIN and not self.admin:
             self._error(req, "FORBIDDEN", f"{t.__name__} needs an admin account")
             return
-        if not gw.bucket(account).take():
+        if not gw.bucket(account).take(self.last_rx):
             gw.metrics.inc("rate_limited")
             log.info("event=rate_limited account=%s", account)
             self.send_now(p.Reject(req, "RATE_LIMITED", "rate limit", _coid(msg)))
