@@ -160,7 +160,7 @@ class Gateway:
         for cmd in cmds:
             self._pending.append((None, cmd, p.encode(cmd)))
         if cmds:
-            await self._run_batch()
+            await self._next_batch()
 
     # -- sessions -------------------------------------------------------------------------
     def admit(self, s: Session) -> bool:
@@ -213,14 +213,21 @@ class Gateway:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
-            await self._run_batch()
+            await self._next_batch()
 
     def _advance_due(self) -> bool:
         due = self.engine.due
         return bool(due) and due[0] <= self._now_ms() and not self.fail_closed
 
-    async def _run_batch(self) -> None:
+    async def _next_batch(self) -> None:
         batch, self._pending = self._pending, []
+        try:
+            await self._run_batch(batch)
+        except Exception as exc:  # a bug, not bad input: the state may be half a batch ahead
+            log.exception("event=batch_failed")
+            self._enter_fail_closed(exc, batch)
+
+    async def _run_batch(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:
         if self.fail_closed:
             # arrived while the failed append was in flight: the state is not trusted
             self._refuse(batch)
@@ -312,7 +319,7 @@ class Gateway:
         rebuilt from the store (the durability work plugs its retry/verify into recover)."""
         self.fail_closed = True
         self.metrics.inc("journal_failures")
-        log.error("event=journal_append_failed seq=%d error=%r", self.seq + 1, exc)
+        log.error("event=fail_closed seq=%d error=%r", self.seq + 1, exc)
         self._refuse(batch)
 
     def _refuse(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:

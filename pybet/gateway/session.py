@@ -95,7 +95,11 @@ class Session(asyncio.Protocol):
         for body in bodies:
             if self.closed:
                 return
-            self._on_body(body)
+            try:
+                self._on_body(body)
+            except Exception:  # never let one request take the connection or server down
+                log.exception("event=internal_error peer=%s account=%s", self.peer, self.account)
+                self._error(0, "INTERNAL", "internal error")
 
     # -- requests -------------------------------------------------------------------------
     def _on_body(self, body: bytes) -> None:

@@ -13,6 +13,7 @@ class MemoryStore(Store):
         self.records: list[tuple[int, bytes]] = []
         self.snapshots: list[SnapshotRecord] = []
         self.closed = False
+        self._last = 0  # the highest seq ever appended: trimming must not make a seq reusable
         #: set by tests to make the next appends fail (fail-closed behaviour)
         self.fail_appends = False
 
@@ -29,10 +30,12 @@ class MemoryStore(Store):
             raise StoreError("store is closed")
         if self.fail_appends:
             raise StoreError("append failed (injected)")
-        last = self.records[-1][0] if self.records else 0
-        if seq <= last:
-            raise StoreError(f"seq {seq} already used (last {last})")
+        if seq <= self._last:
+            if seq == self._last and self.records and self.records[-1] == (seq, bytes(record)):
+                return  # the retry of an append that landed: already durable
+            raise StoreError(f"seq {seq} already used (last {self._last})")
         self.records.append((seq, bytes(record)))
+        self._last = seq
 
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
         self.snapshots.append(snap)

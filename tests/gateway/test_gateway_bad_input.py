@@ -275,3 +275,26 @@ def test_store_failure_fails_closed_and_recovers() -> None:
             await alice.close()
 
     run(main())
+
+
+def test_an_internal_error_in_a_batch_fails_closed_then_recovers() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            alice = await client(gw, "alice")
+
+            def broken(account: str, cmd: object, res: object) -> object:
+                raise RuntimeError("injected bug")
+
+            gw.engine.apply = broken  # type: ignore[method-assign]
+            reply = await alice.place(MARKET, 1, "BACK", "2.0", 100)
+            assert isinstance(reply, p.Reject) and reply.code == "UNAVAILABLE"
+            assert gw.fail_closed
+            for _ in range(100):  # recovery rebuilds the engine from the store
+                if not gw.fail_closed:
+                    break
+                await asyncio.sleep(0.05)
+            assert not gw.fail_closed and gw.engine.apply is not broken
+            await _still_trades(gw)
+            await alice.close()
+
+    run(main())
