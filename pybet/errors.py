@@ -176,3 +176,9 @@ class SlowConsumer(PybetError):
 
 class UnknownPool(PybetError, LookupError):
     code = "UNKNOWN_POOL"
+
+
+class InternalError(PybetError):
+    """A bug on the server side; the request changed nothing that was acknowledged."""
+
+    code = "INTERNAL"

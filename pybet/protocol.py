@@ -53,6 +53,7 @@ class _Msg(
 class Hello(_Msg):
     version: int
     client: Annotated[str, msgspec.Meta(max_length=64)] = ""
+    req: ReqId = 0
 
 
 class Login(_Msg):
@@ -230,6 +231,7 @@ class Welcome(_Msg):
     server: str = "pybet"
     heartbeat_ms: int = 5000
     max_frame: int = MAX_FRAME
+    req: int = 0
 
 
 class LoggedIn(_Msg):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import msgspec
 
 from pybet import protocol as p
-from pybet.errors import FrameTooLarge, ProtocolError
+from pybet.errors import FrameTooLarge, InternalError, ProtocolError
 from pybet.gateway.config import check_key, hmac_login
 from pybet.gateway.engine import STATE_CHANGING
 
@@ -99,7 +99,7 @@ class Session(asyncio.Protocol):
                 self._on_body(body)
             except Exception:  # never let one request take the connection or server down
                 log.exception("event=internal_error peer=%s account=%s", self.peer, self.account)
-                self._error(0, "INTERNAL", "internal error")
+                self._error(0, InternalError.code, "internal error")
 
     # -- requests -------------------------------------------------------------------------
     def _on_body(self, body: bytes) -> None:
@@ -139,7 +139,9 @@ class Session(asyncio.Protocol):
 
     def _hello(self, msg: p.Hello) -> None:
         if msg.version != p.PROTOCOL_VERSION:
-            self._error(0, "UNSUPPORTED_VERSION", f"server speaks version {p.PROTOCOL_VERSION}")
+            self._error(
+                msg.req, "UNSUPPORTED_VERSION", f"server speaks version {p.PROTOCOL_VERSION}"
+            )
             self.close("unsupported_version")
             return
         self.hello = True
@@ -150,6 +152,7 @@ class Session(asyncio.Protocol):
                 self.nonce,
                 heartbeat_ms=int(cfg.heartbeat_s * 1000),
                 max_frame=cfg.max_frame,
+                req=msg.req,
             )
         )
 
