@@ -94,6 +94,7 @@ class GatewayConfig:
     rate: float = 2000.0
     burst: float = 4000.0
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
+    snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
     markets: list[MarketConfig] = field(default_factory=list)
     dev_accounts: bool = False

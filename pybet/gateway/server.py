@@ -278,8 +278,8 @@ class Gateway:
         if (
             self.cfg.snapshot_every
             and self.commands_since_snapshot >= self.cfg.snapshot_every
-            and not isinstance(self.store, MemoryStore)  # nothing to recover from: no cost
-        ):
+            and (self.cfg.snapshot_memory or not isinstance(self.store, MemoryStore))
+        ):  # on memory: nothing survives the process, so a snapshot would be a pure cost
             await self._snapshot()
 
     def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:

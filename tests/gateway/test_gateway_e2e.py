@@ -392,3 +392,41 @@ def test_client_heartbeats_keep_a_quiet_connection_alive() -> None:
             await alice.close()
 
     run(main())
+
+
+def test_periodic_snapshots_trim_the_journal_and_recovery_uses_them() -> None:
+    async def main() -> None:
+        store = MemoryStore()
+        async with gateway(store=store, snapshot_every=5, snapshot_memory=True) as gw:
+            alice = await client(gw, "alice")
+            for i in range(12):
+                await alice.place(MARKET, 1, "BACK", "2.0", 100, client_order_id=f"s{i}")
+            await alice.close()
+            assert len(store.snapshots) >= 2
+            assert all(seq > store.snapshots[-1].seq for seq, _ in store.records)
+            hash_live = gw.engine.state_hash()
+            seq_live = gw.seq
+        async with gateway(store=store) as gw:
+            assert (gw.seq, gw.engine.state_hash()) == (seq_live, hash_live)
+
+    run(main())
+
+
+def test_client_reconnects_across_a_server_restart_and_resubmits_idempotently() -> None:
+    async def main() -> None:
+        store = MemoryStore()
+        first = gateway(store=store)
+        gw = await first.__aenter__()
+        port = gw.port
+        alice = await client(gw, "alice", max_reconnect_delay=0.1)
+        ack = await alice.place(MARKET, 2, "LAY", "3.0", 100, client_order_id="across")
+        assert isinstance(ack, p.Ack)
+        await first.__aexit__(None, None, None)
+        async with gateway(store=store, port=port) as gw2:
+            again = await alice.place(MARKET, 2, "LAY", "3.0", 100, client_order_id="across")
+            assert isinstance(again, p.Ack) and again.duplicate
+            assert again.order_id == ack.order_id and alice.reconnects >= 1
+            assert len(gw2.engine.exchange.orders(account="alice")) == 1
+            await alice.close()
+
+    run(main())
