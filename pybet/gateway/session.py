@@ -25,6 +25,7 @@ log = logging.getLogger("pybet.gateway.session")
 
 _ADMIN = frozenset(p.ADMIN_MESSAGES)
 _STATE_CHANGING = frozenset(STATE_CHANGING)
+_LOG_BURST = 20
 
 
 class Session(asyncio.Protocol):
@@ -46,6 +47,9 @@ class Session(asyncio.Protocol):
         self.markets: set[str] = set()
         self.pools: set[str] = set()
         self.closed = False
+        self._log_window = 0.0
+        self._log_count = 0
+        self._quiet = 0
 
     # -- asyncio.Protocol -----------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -129,7 +133,8 @@ class Session(asyncio.Protocol):
             return
         if not gw.bucket(account).take(self.last_rx):
             gw.metrics.inc("rate_limited")
-            log.info("event=rate_limited account=%s", account)
+            if self._may_log():
+                log.info("event=rate_limited account=%s suppressed=%d", account, self._take_quiet())
             self.send_now(p.Reject(req, "RATE_LIMITED", "rate limit", _coid(msg)))
             return
         if gw.fail_closed and t in _STATE_CHANGING:
@@ -183,14 +188,32 @@ class Session(asyncio.Protocol):
 
     def _error(self, req: int, code: str, message: str) -> None:
         self.gw.metrics.inc(f'errors|code="{code}"')
-        log.info(
-            "event=error peer=%s account=%s code=%s detail=%r",
-            self.peer,
-            self.account,
-            code,
-            message[:200],
-        )
+        if self._may_log():
+            log.info(
+                "event=error peer=%s account=%s code=%s detail=%r suppressed=%d",
+                self.peer,
+                self.account,
+                code,
+                message[:200],
+                self._take_quiet(),
+            )
         self.send_now(p.Error(req, code, message))
+
+    def _may_log(self) -> bool:
+        """At most ``_LOG_BURST`` bad-request lines per session per second: a flood is logged,
+        not allowed to flood the log (the rest are counted in the next line's ``suppressed``)."""
+        now = self.last_rx
+        if now - self._log_window >= 1.0:
+            self._log_window, self._log_count = now, 0
+        self._log_count += 1
+        if self._log_count > _LOG_BURST:
+            self._quiet += 1
+            return False
+        return True
+
+    def _take_quiet(self) -> int:
+        n, self._quiet = self._quiet, 0
+        return n
 
     # -- output ---------------------------------------------------------------------------
     def send_now(self, msg: msgspec.Struct) -> None:

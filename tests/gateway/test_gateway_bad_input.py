@@ -298,3 +298,21 @@ def test_an_internal_error_in_a_batch_fails_closed_then_recovers() -> None:
             await alice.close()
 
     run(main())
+
+
+def test_a_flood_of_bad_frames_is_logged_without_flooding_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            raw = await Raw.open(gw)
+            raw.send(b"\x00\x00\x00\x01\xc1" * 500)
+            for _ in range(500):
+                await _expect_error(raw, "MALFORMED_FRAME")
+            raw.close()
+
+    with caplog.at_level("INFO", logger="pybet.gateway.session"):
+        run(main())
+    lines = [r.getMessage() for r in caplog.records if "event=error" in r.getMessage()]
+    assert 1 <= len(lines) <= 25
+    assert all("code=MALFORMED_FRAME" in line for line in lines)
