@@ -137,3 +137,27 @@ def test_replay_and_snapshot_reproduce_the_state_hash(
     restored = EngineCore.restore(live.snapshot())
     assert restored.state_hash() == live.state_hash()
     assert restored.idem == live.idem
+
+
+def test_admin_remove_runner_void_and_balances() -> None:
+    core = _core()
+    core.apply_batch(4_000, [("a", p.Place(1, "1.1", 1, "BACK", "2.0", 100))])
+    core.apply_batch(4_001, [("b", p.Place(2, "1.1", 1, "LAY", "2.0", 100))])
+    res = core.apply_batch(
+        4_002,
+        [
+            ("admin", p.RemoveRunner(3, "1.1", 2, "12.5")),
+            ("admin", p.RemoveRunner(4, "1.1", 2, "12.5")),
+            ("admin", p.MarketAction(5, "1.1", "void")),
+            ("admin", p.Withdraw(6, "a", 10**12)),
+        ],
+    )
+    assert isinstance(res.replies[0], p.Done)
+    assert [getattr(r, "code", None) for r in res.replies[1:]] == [
+        "RUNNER_REMOVED",
+        None,
+        "INSUFFICIENT_FUNDS",
+    ]
+    balances = {acct: n for acct, n in res.notices if isinstance(n, p.Balance)}
+    assert balances["a"].balance == 10**9 and balances["b"].balance == 10**9  # stakes returned
+    assert core.balance(0, "a").available == 10**9
