@@ -66,6 +66,7 @@ class Gateway:
         self._http: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._clock_ms = 0
+        self._snapshot_seq = 0  # seq of the last snapshot written or loaded
         self.metrics.gauges["connections"] = lambda: len(self.sessions)
         self.metrics.gauges["journal_seq"] = lambda: self.seq
         self.metrics.gauges["fail_closed"] = lambda: int(self.fail_closed)
@@ -111,9 +112,11 @@ class Gateway:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.seq and not self.fail_closed:
-            with contextlib.suppress(Exception):
+        if self.seq and not self.fail_closed and self.seq != self._snapshot_seq:
+            try:
                 await self._snapshot()
+            except Exception as exc:  # the journal still has everything: recovery replays it
+                log.error("event=snapshot_failed seq=%d error=%r", self.seq, exc)
         for s in list(self.sessions):
             s.send_now(p.Error(0, "UNAVAILABLE", "server shutting down"))
             s.close("shutdown")
@@ -133,7 +136,7 @@ class Gateway:
             core = EngineCore.restore(rec.snapshot.state, rate)
             if core.state_hash() != rec.snapshot.state_hash:
                 raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
-            self.seq = rec.snapshot.seq
+            self.seq = self._snapshot_seq = rec.snapshot.seq
         else:
             core = EngineCore(rate)
             self.seq = 0
@@ -347,7 +350,8 @@ class Gateway:
     async def _snapshot(self) -> None:
         snap = SnapshotRecord(self.seq, self.engine.snapshot(), self.engine.state_hash())
         await self.store.write_snapshot(snap)
-        await self.store.trim(self.seq)
+        self._snapshot_seq = snap.seq
+        await self.store.trim(snap.seq)
         self.commands_since_snapshot = 0
         self.metrics.inc("snapshots")
         log.info("event=snapshot seq=%d bytes=%d", self.seq, len(snap.state))
