@@ -67,6 +67,7 @@ class Gateway:
         self._tasks: list[asyncio.Task[None]] = []
         self._clock_ms = 0
         self._snapshot_seq = 0  # seq of the last snapshot written or loaded
+        self._oldest = 0.0
         self.metrics.gauges["connections"] = lambda: len(self.sessions)
         self.metrics.gauges["journal_seq"] = lambda: self.seq
         self.metrics.gauges["fail_closed"] = lambda: int(self.fail_closed)
@@ -196,6 +197,8 @@ class Gateway:
         return b
 
     def submit(self, s: Session, msg: Any, body: bytes) -> None:
+        if not self._pending:
+            self._oldest = s.last_rx  # arrival of the batch's oldest request
         self._pending.append((s, msg, body))
         self._wake.set()
 
@@ -224,11 +227,15 @@ class Gateway:
 
     async def _next_batch(self) -> None:
         batch, self._pending = self._pending, []
+        oldest = self._oldest
         try:
             await self._run_batch(batch)
         except Exception as exc:  # a bug, not bad input: the state may be half a batch ahead
             log.exception("event=batch_failed")
             self._enter_fail_closed(exc, batch)
+        if batch:
+            self.metrics.batch_latency.observe(time.monotonic() - oldest)
+            self.metrics.batch_size.observe(len(batch))
 
     async def _run_batch(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:
         if self.fail_closed:
