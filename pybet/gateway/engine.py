@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import msgspec
-import numpy as np
 
 import pybet
 from pybet import protocol as p
@@ -98,6 +97,7 @@ class BatchResult:
     notices: list[tuple[str, msgspec.Struct]] = field(default_factory=list)
     markets: set[str] = field(default_factory=set)
     pools: set[str] = field(default_factory=set)
+    admin: bool = False  # an admin command ran: the engine may have cancelled orders itself
 
 
 class EngineCore:
@@ -111,6 +111,7 @@ class EngineCore:
         # (account, client_order_id) -> the original reply, with req = 0
         self.idem: dict[tuple[str, str], p.Ack | p.Reject] = {}
         self.now_ms = 0
+        self._undrained = 0  # batches since the engine's events were last drained
         #: set while anyone subscribes to market data: cancels then look up their market
         self.track_markets = False
         self.market_delay: dict[str, int] = {}
@@ -142,7 +143,12 @@ class EngineCore:
             return p.Reject(getattr(cmd, "req", 0), "INVALID_ARGUMENT", str(exc), _coid(cmd))
 
     def end_batch(self, res: BatchResult) -> None:
-        self._drain_events(res)
+        # Only admin commands (in-play, suspend, close, remove runner) make the engine cancel
+        # orders on its own; other batches drain now and then, just to bound the buffer.
+        self._undrained += 1
+        if res.admin or self._undrained >= _DRAIN_EVERY:
+            self._undrained = 0
+            self._drain_events(res)
 
     def _apply(self, account: str, cmd: Any, res: BatchResult) -> msgspec.Struct:
         ex = self.exchange
@@ -267,6 +273,7 @@ class EngineCore:
 
     def _admin(self, cmd: Any, res: BatchResult) -> msgspec.Struct:
         ex = self.exchange
+        res.admin = True
         t = type(cmd)
         if t is p.CreateMarket:
             ex.create_market(
@@ -323,7 +330,11 @@ class EngineCore:
         kind = ev["kind"]
         if not kind.size:
             return
-        mask = (kind == _EV_CANCELLED) & np.isin(ev["code"], _UNSOLICITED)
+        cancelled = kind == _EV_CANCELLED
+        if not cancelled.any():
+            return
+        code = ev["code"]
+        mask = cancelled & ((code == _LAPSED) | (code == _MARKET_CLOSED))
         if not mask.any():
             return
         ex = self.exchange
@@ -442,4 +453,6 @@ _SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
 # events_arrays: kind 4 is OrderCancelled, whose code is the reason (core CancelReason)
 _EV_CANCELLED: Final = 4
 _REASONS: Final = {0: "CANCELLED", 1: "LAPSED", 2: "EXPIRED", 3: "KILLED", 4: "MARKET_CLOSED"}
-_UNSOLICITED: Final = np.array([1, 4], dtype=np.uint8)
+_LAPSED: Final = 1
+_MARKET_CLOSED: Final = 4
+_DRAIN_EVERY: Final = 64
