@@ -103,12 +103,12 @@ class PoolBet(_Msg):
 
 
 class Subscribe(_Msg):
-    """Subscribe to a market's ladder (``market_id``) or a pool's odds (``pool_id``)."""
+    """Subscribe to a market's ladder (``market_id``, the server's ``book_depth`` levels per
+    side) or a pool's odds (``pool_id``)."""
 
     req: ReqId
     market_id: Ident | None = None
     pool_id: Ident | None = None
-    depth: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
 
 
 class Unsubscribe(_Msg):
