@@ -57,6 +57,8 @@ JournalCommand = (
     | p.Withdraw
     | p.CreatePool
     | p.ClosePool
+    | p.ScratchRunner
+    | p.SettlePool
     | AdvanceTime
 )
 
@@ -266,7 +268,14 @@ class EngineCore:
         pool = self.pools.get(cmd.pool_id)
         if pool is None:
             raise UnknownPool(f"unknown pool {cmd.pool_id!r}")
-        ticket = pool.bet(tuple(cmd.selection), cmd.stake)
+        # the stake leaves the account's balance for the pool (refused beyond `available`);
+        # payouts, refunds included, come back when the pool is settled
+        self.exchange.withdraw(account, cmd.stake)
+        try:
+            ticket = pool.bet(tuple(cmd.selection), cmd.stake)
+        except PybetError:
+            self.exchange.deposit(account, cmd.stake)
+            raise
         self.pool_owners[cmd.pool_id].append(account)
         res.pools.add(cmd.pool_id)
         return p.PoolTicket(cmd.req, cmd.pool_id, ticket, cmd.stake)
@@ -305,16 +314,42 @@ class EngineCore:
             self.pool_owners[cmd.pool_id] = []
             res.pools.add(cmd.pool_id)
         elif t is p.ClosePool:
-            pool = self.pools.get(cmd.pool_id)
-            if pool is None:
-                raise UnknownPool(f"unknown pool {cmd.pool_id!r}")
-            pool.close()
+            self._pool(cmd.pool_id).close()
             res.pools.add(cmd.pool_id)
+        elif t is p.ScratchRunner:
+            self._pool(cmd.pool_id).scratch(cmd.runner)
+            res.pools.add(cmd.pool_id)
+        elif t is p.SettlePool:
+            return self._settle_pool(cmd, res)
         else:  # pragma: no cover - the session layer only passes STATE_CHANGING messages
             raise pybet.InvalidArgument(f"not a command: {t.__name__}")
         if hasattr(cmd, "market_id"):
             res.markets.add(cmd.market_id)
         return p.Done(cmd.req, t.__name__)
+
+    def _pool(self, pool_id: str) -> pybet.Pool:
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            raise UnknownPool(f"unknown pool {pool_id!r}")
+        return pool
+
+    def _settle_pool(self, cmd: p.SettlePool, res: BatchResult) -> msgspec.Struct:
+        """Dividends for the result, then each ticket's payout credited to its owner. A pool
+        is settled once (the pool engine could re-run it; money already paid could not)."""
+        pool = self._pool(cmd.pool_id)
+        if pool.settlement is not None:
+            raise pybet.AlreadySettled(f"pool {cmd.pool_id!r} is already settled")
+        div = pool.dividends(cmd.result)
+        owed: dict[str, int] = {}
+        owners = self.pool_owners[cmd.pool_id]
+        for ticket, amount in enumerate(pool.payouts().tolist()):
+            if amount:
+                owed[owners[ticket]] = owed.get(owners[ticket], 0) + amount
+        for account, amount in sorted(owed.items()):
+            self.exchange.deposit(account, amount)
+            res.notices.append((account, self.balance(0, account)))
+        res.pools.add(cmd.pool_id)
+        return p.Done(cmd.req, f"{div.outcome} paid={div.paid}")
 
     def _settled(self, report: pybet.SettlementReport, res: BatchResult) -> None:
         """Every account settled on the market learns its new balance."""

@@ -161,3 +161,30 @@ def test_admin_remove_runner_void_and_balances() -> None:
     balances = {acct: n for acct, n in res.notices if isinstance(n, p.Balance)}
     assert balances["a"].balance == 10**9 and balances["b"].balance == 10**9  # stakes returned
     assert core.balance(0, "a").available == 10**9
+
+
+def test_pool_stakes_leave_the_balance_and_payouts_come_back() -> None:
+    core = _core()
+    start = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    res = core.apply_batch(
+        5_000,
+        [
+            ("a", p.PoolBet(1, "W", [1], 1_000)),
+            ("b", p.PoolBet(2, "W", [2], 3_000)),
+            ("c", p.PoolBet(3, "W", [3], 500)),
+            ("c", p.PoolBet(4, "W", [9], 500)),  # refused: nothing withdrawn
+            ("admin", p.ScratchRunner(5, "W", 3)),
+            ("admin", p.SettlePool(6, "W", [[1], [2]])),
+            ("admin", p.SettlePool(7, "W", [[1], [2]])),
+        ],
+    )
+    codes = [getattr(r, "code", None) for r in res.replies]
+    assert codes == [None, None, None, "INVALID_SELECTION", None, None, "ALREADY_SETTLED"]
+    bal = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    assert bal["c"] == start["c"]  # scratched: refunded
+    assert bal["b"] == start["b"] - 3_000  # lost
+    pool = core.pools["W"]
+    assert bal["a"] - start["a"] == int(pool.payouts()[0]) - 1_000 > 0  # won: payout - stake
+    assert sum(bal.values()) - sum(start.values()) == -(
+        pool.settlement.takeout + pool.settlement.breakage
+    )  # type: ignore[union-attr]
