@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     ex = pybet.Exchange(commission_rate=0.05)
     ex.create_market(MARKET, runners=RUNNERS, places=1, min_stake=200)
     ex.open_market(MARKET)
+    for account in accounts:  # orders hold their exposure against the balance
+        ex.deposit(account, 10**12)
 
     live: list[tuple[int, str]] = []
     placed = cancelled = rejected = fills = matched = 0

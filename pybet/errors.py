@@ -75,6 +75,12 @@ class AlreadySettled(PybetError):
     code = "ALREADY_SETTLED"
 
 
+class RunnerRemoved(PybetError):
+    """The runner was removed as a non-runner (settling it as a winner, removing it twice)."""
+
+    code = "RUNNER_REMOVED"
+
+
 class SnapshotError(PybetError):
     """A snapshot blob that does not decode or fails its checksum."""
 
@@ -128,3 +134,51 @@ class Unavailable(PybetError):
 
 class StoreError(PybetError):
     code = "STORE_ERROR"
+
+
+class InvalidMessage(ProtocolError):
+    """A frame that decoded but does not validate against the message schema."""
+
+    code = "INVALID_MESSAGE"
+
+
+class UnsupportedVersion(ProtocolError):
+    code = "UNSUPPORTED_VERSION"
+
+
+class NotLoggedIn(AuthError):
+    """Anything but ``Hello``, ``Login`` and ``Ping`` before a successful login."""
+
+    code = "NOT_LOGGED_IN"
+
+
+class Forbidden(AuthError):
+    """An admin message from an account that is not an admin."""
+
+    code = "FORBIDDEN"
+
+
+class TooManyConnections(PybetError):
+    """The gateway's connection cap, in all or per account, is reached."""
+
+    code = "TOO_MANY_CONNECTIONS"
+
+
+class IdleTimeout(PybetError):
+    code = "IDLE_TIMEOUT"
+
+
+class SlowConsumer(PybetError):
+    """A connection whose send buffer stayed over its bound: it is disconnected."""
+
+    code = "SLOW_CONSUMER"
+
+
+class UnknownPool(PybetError, LookupError):
+    code = "UNKNOWN_POOL"
+
+
+class InternalError(PybetError):
+    """A bug on the server side; the request changed nothing that was acknowledged."""
+
+    code = "INTERNAL"

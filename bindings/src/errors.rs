@@ -15,6 +15,7 @@ pyo3::import_exception!(pybet.errors, InvalidMarketState);
 pyo3::import_exception!(pybet.errors, NotOwner);
 pyo3::import_exception!(pybet.errors, InsufficientFunds);
 pyo3::import_exception!(pybet.errors, AlreadySettled);
+pyo3::import_exception!(pybet.errors, RunnerRemoved);
 pyo3::import_exception!(pybet.errors, SnapshotError);
 pyo3::import_exception!(pybet.errors, PoolError);
 pyo3::import_exception!(pybet.errors, PoolClosed);

@@ -10,9 +10,11 @@ use pybet_core::ladder;
 use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec, Order};
 
+use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
 use crate::errors::{
-    InvalidArgument, InvalidMarketState, InvalidPrice, InvalidSize, MarketExists, NotOwner,
-    PybetError, SnapshotError, UnknownMarket, UnknownOrder, UnknownRunner,
+    AlreadySettled, InsufficientFunds, InvalidArgument, InvalidMarketState, InvalidPrice,
+    InvalidSize, MarketExists, NotOwner, PybetError, RunnerRemoved, SnapshotError, UnknownMarket,
+    UnknownOrder, UnknownRunner,
 };
 use crate::exchange_types::*;
 
@@ -29,6 +31,9 @@ pub fn raise(code: ErrorCode) -> PyErr {
         ErrorCode::InvalidState | ErrorCode::MarketNotOpen => InvalidMarketState::new_err(msg),
         ErrorCode::MarketExists => MarketExists::new_err(msg),
         ErrorCode::InvalidArgument => InvalidArgument::new_err(msg),
+        ErrorCode::InsufficientFunds => InsufficientFunds::new_err(msg),
+        ErrorCode::AlreadySettled => AlreadySettled::new_err(msg),
+        ErrorCode::RunnerRemoved => RunnerRemoved::new_err(msg),
         _ => PybetError::new_err(msg),
     }
 }
@@ -37,7 +42,6 @@ pub fn raise(code: ErrorCode) -> PyErr {
 #[pyclass(name = "Exchange", module = "pybet")]
 pub struct PyExchange {
     pub inner: Exchange,
-    pub commission_rate: f64,
 }
 
 impl PyExchange {
@@ -272,18 +276,23 @@ fn event_code(kind: &EventKind) -> u8 {
 
 #[pymethods]
 impl PyExchange {
+    /// `commission_rate` is taken exactly (float, str or Decimal, at most 6 decimals).
     #[new]
-    #[pyo3(signature = (commission_rate = 0.0))]
-    fn py_new(commission_rate: f64) -> PyResult<Self> {
-        if !(0.0..=1.0).contains(&commission_rate) {
-            return Err(InvalidArgument::new_err(
-                "commission_rate must be in [0, 1]",
-            ));
+    #[pyo3(signature = (commission_rate = None))]
+    fn py_new(commission_rate: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut inner = Exchange::new();
+        if let Some(rate) = commission_rate {
+            inner
+                .set_commission_ppm(commission_ppm(rate)?)
+                .map_err(raise)?;
         }
-        Ok(PyExchange {
-            inner: Exchange::new(),
-            commission_rate,
-        })
+        Ok(PyExchange { inner })
+    }
+
+    /// The exchange's commission rate.
+    #[getter]
+    fn commission_rate(&self) -> f64 {
+        f64::from(self.inner.commission_ppm()) / 1e6
     }
 
     /// Creates a market (status INACTIVE).
@@ -295,16 +304,81 @@ impl PyExchange {
         places: u16,
         bet_delay_ms: i64,
         min_stake: i64,
-        commission_rate: Option<f64>,
+        commission_rate: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let _ = commission_rate;
+        let ppm = commission_rate.map(commission_ppm).transpose()?;
         let spec = MarketSpec {
             runners,
             places,
             bet_delay_ms,
             min_stake,
         };
-        self.inner.create_market(market_id, spec).map_err(raise)
+        self.inner.create_market(market_id, spec).map_err(raise)?;
+        if ppm.is_some() {
+            self.inner
+                .set_market_commission_ppm(market_id, ppm)
+                .map_err(raise)?;
+        }
+        Ok(())
+    }
+
+    /// Adds cash to an account (creating it); returns the new balance.
+    fn deposit(&mut self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let amount = extract_size(amount)?;
+        self.inner.deposit(account, amount).map_err(raise)
+    }
+
+    /// Takes cash from an account, at most `available`; returns the new balance.
+    fn withdraw(&mut self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let amount = extract_size(amount)?;
+        self.inner.withdraw(account, amount).map_err(raise)
+    }
+
+    fn balance(&self, account: &str) -> i64 {
+        self.inner.balance(account)
+    }
+
+    fn available(&self, account: &str) -> i64 {
+        self.inner.available(account)
+    }
+
+    fn exposure(&self, account: &str, market_id: &str) -> PyResult<i64> {
+        self.inner.exposure(account, market_id).map_err(raise)
+    }
+
+    /// Removes a non-runner; `reduction_factor` is a percent, exact to 2 decimals.
+    fn remove_runner(
+        &mut self,
+        market_id: &str,
+        runner: i64,
+        reduction_factor: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let bp = reduction_bp(reduction_factor)?;
+        self.inner
+            .remove_runner(market_id, runner, bp)
+            .map_err(raise)
+    }
+
+    /// Settles a market; `dead_heat` maps a winner to the fraction paid as a winner.
+    #[pyo3(signature = (market_id, winners, dead_heat = None))]
+    fn settle_market(
+        &mut self,
+        market_id: &str,
+        winners: Vec<i64>,
+        dead_heat: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PySettlementReport> {
+        let dh = dead_heats(dead_heat)?;
+        let rep = self
+            .inner
+            .settle_market(market_id, &winners, &dh)
+            .map_err(raise)?;
+        Ok(PySettlementReport::from_core(&self.inner, &rep))
+    }
+
+    /// Voids a market: every stake returned.
+    fn void_market(&mut self, market_id: &str) -> PyResult<PySettlementReport> {
+        let rep = self.inner.void_market(market_id).map_err(raise)?;
+        Ok(PySettlementReport::from_core(&self.inner, &rep))
     }
 
     fn open_market(&mut self, market_id: &str) -> PyResult<()> {
@@ -771,10 +845,7 @@ impl PyExchange {
         let inner = py
             .detach(|| Exchange::restore(blob))
             .map_err(|e| SnapshotError::new_err(e.to_string()))?;
-        Ok(PyExchange {
-            inner,
-            commission_rate: 0.0,
-        })
+        Ok(PyExchange { inner })
     }
 
     /// A deterministic 64-bit hash of the state.
@@ -926,6 +997,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyOrder>()?;
     m.add_class::<PyBook>()?;
     m.add_class::<PyEvent>()?;
+    m.add_class::<PySettlementReport>()?;
     m.add_function(wrap_pyfunction!(price_to_tick, m)?)?;
     m.add_function(wrap_pyfunction!(tick_to_price_str, m)?)?;
     m.add_function(wrap_pyfunction!(ladder_prices, m)?)?;

@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod accounts;
 mod errors;
 mod exchange;
 mod exchange_types;

@@ -91,6 +91,9 @@ fn run(ops: &[Op]) -> usize {
     };
     ex.create_market("1.1", spec).unwrap();
     ex.open_market("1.1").unwrap();
+    for account in ACCOUNTS {
+        ex.deposit(account, 1_000_000_000_000_000).unwrap();
+    }
     let mut live: Vec<(u64, usize)> = Vec::with_capacity(ops.len());
     for op in ops {
         match *op {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
+use crate::accounts::Ledger;
 use crate::error::ErrorCode;
 use crate::events::{Event, EventKind};
 use crate::ladder::{self, N_TICKS};
@@ -118,6 +119,7 @@ pub struct Exchange {
     pub(crate) events: Vec<Event>,
     pub(crate) next_seq: u64,
     pub(crate) now_ms: i64,
+    pub(crate) ledger: Ledger,
     /// Reused buffer for the fills of one command (not state).
     pub(crate) fill_scratch: Vec<FillInfo>,
 }
@@ -199,6 +201,8 @@ impl Exchange {
         let idx = self.accounts.len() as u32;
         self.accounts.push(name.to_owned());
         self.account_index.insert(name.to_owned(), idx);
+        self.ledger.balances.push(0);
+        self.ledger.exposure.push(0);
         idx
     }
 
@@ -236,6 +240,10 @@ impl Exchange {
         emit(&mut self.events, &mut self.next_seq, kind);
     }
 
+    pub(crate) fn emit_kind(&mut self, kind: EventKind) {
+        self.emit(kind);
+    }
+
     // ---------------------------------------------------------------- markets
 
     /// Creates a market in status `INACTIVE`.
@@ -264,6 +272,7 @@ impl Exchange {
         }
         let idx = self.markets.len() as u32;
         self.markets.push(Market::new(market_id.to_owned(), spec));
+        self.ledger.markets.push(Default::default());
         self.market_index.insert(market_id.to_owned(), idx);
         self.emit(EventKind::MarketStatusChanged {
             market: idx,
@@ -525,14 +534,14 @@ impl Exchange {
     /// account's available funds negative, unless it lowers the account's exposure.
     fn check_funds(
         &self,
-        _m: u32,
-        _r: u16,
-        _account: Option<u32>,
-        _side: Side,
-        _tick: Tick,
-        _size: Money,
+        m: u32,
+        r: u16,
+        account: Option<u32>,
+        side: Side,
+        tick: Tick,
+        size: Money,
     ) -> Result<(), ErrorCode> {
-        Ok(())
+        self.ledger_check_new(m, r, account, side, tick, size)
     }
 
     /// Records an accepted order (status decided by [`Exchange::run`]).
@@ -717,13 +726,14 @@ impl Exchange {
             Side::Back => makers.highest().filter(|&t| t >= limit),
             Side::Lay => makers.lowest().filter(|&t| t <= limit),
         };
-        while let Some(t) = tick {
+        // Labelled so that a filled taker leaves both loops and still reaches the fill hooks.
+        'levels: while let Some(t) = tick {
             let price = ladder::TICKS[usize::from(t)];
             let mut cur = makers.level(t).head;
             while cur != 0 {
                 let taker_remaining = orders.at(taker).remaining;
                 if taker_remaining == 0 {
-                    return;
+                    break 'levels;
                 }
                 let (next, maker_account, maker_remaining) = {
                     let mk = orders.at(cur);
@@ -964,8 +974,8 @@ impl Exchange {
     }
 
     /// Risk check of a replace: the old order's unmatched size leaves, the new one arrives.
-    fn check_replace_funds(&self, _id: OrderId, _tick: Tick) -> Result<(), ErrorCode> {
-        Ok(())
+    fn check_replace_funds(&self, id: OrderId, tick: Tick) -> Result<(), ErrorCode> {
+        self.ledger_check_replace(id, tick)
     }
 
     /// Advances the engine clock and releases the orders whose bet delay has passed, in
@@ -997,10 +1007,14 @@ impl Exchange {
     /// Called whenever an order's unmatched size changes by `delta` (accepted: +size; filled,
     /// cancelled or lapsed: -amount). The single place where exposure of unmatched orders is
     /// kept in step.
-    fn on_unmatched_change(&mut self, _id: OrderId, _delta: Money) {}
+    fn on_unmatched_change(&mut self, id: OrderId, delta: Money) {
+        self.ledger_unmatched_change(id, delta);
+    }
 
     /// Called once per fill after the matching loop.
-    fn on_fill(&mut self, _maker: OrderId, _taker: OrderId, _tick: Tick, _size: Money) {}
+    fn on_fill(&mut self, maker: OrderId, taker: OrderId, tick: Tick, size: Money) {
+        self.ledger_fill(maker, taker, tick, size);
+    }
 
     // ---------------------------------------------------------------- views
 

@@ -1,15 +1,18 @@
 //! pybet's pure Rust core: no Python types in here.
 //!
 //! - [`ladder`], [`exchange`] and friends: the exchange matching engine (spec sections 1-2).
-//! - [`exposure`], [`settlement`]: accounts, exposure and settlement math (spec section 3).
+//! - [`accounts`], [`exposure`], [`settlement`], [`fixed`]: accounts, exposure, settlement and
+//!   non-runners (spec section 3).
 //! - [`tote`]: pari-mutuel pools (spec section 4).
 //! - [`quant`]: vectorisable quant kernels (spec section 5).
 
+pub mod accounts;
 pub mod book;
 pub mod error;
 pub mod events;
 pub mod exchange;
 pub mod exposure;
+pub mod fixed;
 pub mod ladder;
 pub mod market;
 pub mod order;
@@ -23,3 +26,4 @@ pub use error::ErrorCode;
 pub use exchange::{CancelReport, Exchange, FillInfo, PlaceReport, PlaceRequest};
 pub use market::{MarketSpec, MarketStatus};
 pub use order::{CancelReason, Order, OrderStatus};
+pub use settlement::{AccountResult, DeadHeat, SettlementReport};

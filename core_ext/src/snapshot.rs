@@ -13,7 +13,8 @@ use crate::order::{Order, OrderStatus};
 use crate::types::{Persistence, Side, TimeInForce};
 
 const MAGIC: &[u8; 8] = b"PYBETEX\x01";
-const VERSION: u32 = 1;
+/// 2: balances, positions, matched bets and settlement state appended.
+const VERSION: u32 = 2;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -237,7 +238,9 @@ impl Exchange {
     }
 
     /// Hook for state added by other modules (accounts, exposure).
-    fn encode_extensions(&self, _w: &mut Writer) {}
+    fn encode_extensions(&self, w: &mut Writer) {
+        self.encode_ledger(w);
+    }
 
     /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
     #[must_use]
@@ -396,7 +399,7 @@ impl Exchange {
     }
 
     /// Hook for state added by other modules (accounts, exposure).
-    fn decode_extensions(&mut self, _r: &mut Reader<'_>) -> Result<(), SnapshotError> {
-        Ok(())
+    fn decode_extensions(&mut self, r: &mut Reader<'_>) -> Result<(), SnapshotError> {
+        self.decode_ledger(r)
     }
 }

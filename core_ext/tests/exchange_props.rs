@@ -70,6 +70,10 @@ fn new_exchange(delay: i64) -> Exchange {
     };
     ex.create_market(M, spec).unwrap();
     ex.open_market(M).unwrap();
+    // Funded well beyond any stream's exposure: these properties are about matching.
+    for account in ACCOUNTS {
+        ex.deposit(account, 1_000_000_000_000_000).unwrap();
+    }
     ex
 }
 

@@ -18,6 +18,10 @@ fn exchange(delay: i64) -> Exchange {
     };
     ex.create_market(M, spec).unwrap();
     ex.open_market(M).unwrap();
+    // Orders hold their exposure against a balance: fund every account these tests use.
+    for account in ["a", "b", "l", "l1", "l2", "t", "x"] {
+        ex.deposit(account, 1_000_000_000).unwrap();
+    }
     ex
 }
 

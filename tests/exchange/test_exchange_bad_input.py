@@ -12,9 +12,20 @@ import pybet
 M = "1.1"
 
 
+# Orders hold their exposure against a balance: every account these tests use is funded.
+ACCOUNTS = ("owner", "x", "y")
+
+
+def funded() -> pybet.Exchange:
+    ex = pybet.Exchange()
+    for account in ACCOUNTS:
+        ex.deposit(account, 10**12)
+    return ex
+
+
 @pytest.fixture
 def ex() -> pybet.Exchange:
-    ex = pybet.Exchange()
+    ex = funded()
     ex.create_market(M, runners=[1, 2, 3], min_stake=200)
     ex.open_market(M)
     ex.place(M, 1, "LAY", "2.0", 1_000, "owner")

@@ -15,8 +15,19 @@ from pybet import ladder
 M = "1.1"
 
 
-def fresh() -> pybet.Exchange:
+# Orders hold their exposure against a balance: every account these tests use is funded.
+ACCOUNTS = ("a", "b", "c")
+
+
+def funded() -> pybet.Exchange:
     ex = pybet.Exchange()
+    for account in ACCOUNTS:
+        ex.deposit(account, 10**12)
+    return ex
+
+
+def fresh() -> pybet.Exchange:
+    ex = funded()
     ex.create_market(M, runners=[1, 2])
     ex.open_market(M)
     return ex

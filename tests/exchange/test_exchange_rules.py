@@ -10,9 +10,20 @@ from pybet import OrderStatus, Persistence, Side, TimeInForce
 M = "1.1"
 
 
+# Orders hold their exposure against a balance: every account these tests use is funded.
+ACCOUNTS = ("a", "alice", "b", "b1", "b2", "bob", "carol", "l", "l1", "l2", "l3", "t", "taker")
+
+
+def funded() -> pybet.Exchange:
+    ex = pybet.Exchange()
+    for account in ACCOUNTS:
+        ex.deposit(account, 10**12)
+    return ex
+
+
 @pytest.fixture
 def ex() -> pybet.Exchange:
-    ex = pybet.Exchange()
+    ex = funded()
     ex.create_market(M, runners=[1, 2, 3], places=1)
     ex.open_market(M)
     return ex
@@ -157,7 +168,7 @@ def test_turn_in_play_lapses_lapse_orders_and_keeps_persist(ex: pybet.Exchange) 
 
 
 def test_bet_delay_holds_orders_until_advance_time() -> None:
-    ex = pybet.Exchange()
+    ex = funded()
     ex.create_market(M, runners=[1, 2], bet_delay_ms=5000)
     ex.open_market(M)
     ex.turn_in_play(M)
@@ -172,7 +183,7 @@ def test_bet_delay_holds_orders_until_advance_time() -> None:
 
 
 def test_suspension_lapses_orders_waiting_in_the_delay() -> None:
-    ex = pybet.Exchange()
+    ex = funded()
     ex.create_market(M, runners=[1, 2], bet_delay_ms=1000)
     ex.open_market(M)
     ex.turn_in_play(M)

@@ -1,0 +1,170 @@
+"""Gateway configuration: a TOML file for ports, limits, the store, accounts and the markets to
+create on a fresh journal. Every field has a default so that ``pybet serve`` runs with none.
+
+```toml
+[server]
+host = "127.0.0.1"
+port = 7878
+http_port = 7879              # /metrics and /healthz; 0 = any free port, -1 = off
+store = "memory:"
+
+[limits]
+rate = 2000                   # orders per second per account (token bucket)
+burst = 4000
+
+[[accounts]]
+name = "alice"
+key_hash = "sha256:..."       # `pybet hash-key KEY` prints it; plaintext keys are never stored
+deposit = 100000              # initial deposit in minor units, journaled on a fresh store
+admin = false
+
+[[markets]]
+market_id = "1.1"
+runners = [1, 2, 3]
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pybet.errors import InvalidArgument
+
+
+def hash_key(api_key: str) -> str:
+    """The stored form of an API key."""
+    return "sha256:" + hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def check_key(stored: str, api_key: str) -> bool:
+    return hmac.compare_digest(stored, hash_key(api_key))
+
+
+def hmac_login(stored: str, nonce: str) -> str:
+    """The HMAC a client sends to log in without sending its key: HMAC-SHA256 of the server's
+    nonce keyed by SHA-256(api key), i.e. by the stored hash's digest."""
+    digest = bytes.fromhex(stored.removeprefix("sha256:"))
+    return hmac.new(digest, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    name: str
+    key_hash: str
+    admin: bool = False
+    deposit: int = 0
+    rate: float | None = None  # overrides [limits] rate
+    burst: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketConfig:
+    market_id: str
+    runners: list[int]
+    places: int = 1
+    bet_delay_ms: int = 0
+    min_stake: int = 1
+
+
+@dataclass(slots=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 7878
+    http_port: int = 7879
+    store: str = "memory:"
+    commission_rate: float = 0.0
+    max_frame: int = 64 * 1024
+    max_connections: int = 1024
+    max_connections_per_account: int = 16
+    idle_timeout_s: float = 30.0
+    heartbeat_s: float = 5.0
+    login_timeout_s: float = 10.0
+    book_depth: int = 5
+    # bounded send buffer: above `send_high` market data is conflated; above `send_max`, or
+    # above `send_high` for `slow_consumer_s`, the connection is dropped as a slow consumer
+    send_high: int = 256 * 1024
+    send_max: int = 4 * 1024 * 1024
+    socket_sndbuf: int = 0  # SO_SNDBUF of client sockets; 0 = the OS default (autotuned)
+    slow_consumer_s: float = 5.0  # paused (above send_high) longer than this: disconnected
+    rate: float = 2000.0
+    burst: float = 4000.0
+    snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
+    snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
+    accounts: dict[str, AccountConfig] = field(default_factory=dict)
+    markets: list[MarketConfig] = field(default_factory=list)
+    dev_accounts: bool = False
+
+    def account(self, name: str) -> AccountConfig | None:
+        return self.accounts.get(name)
+
+
+_SERVER_KEYS = {f.name for f in fields(GatewayConfig)} - {"accounts", "markets", "dev_accounts"}
+
+#: Development accounts used when no config names any (documented, loopback only): the
+#: admin key "admin-key", traders "trader0".."trader15" with key "dev-key", funded.
+DEV_ADMIN_KEY = "admin-key"
+DEV_TRADER_KEY = "dev-key"
+DEV_TRADERS = 16
+DEV_DEPOSIT = 10**12
+
+
+def dev_accounts() -> dict[str, AccountConfig]:
+    out = {"admin": AccountConfig("admin", hash_key(DEV_ADMIN_KEY), admin=True)}
+    trader_hash = hash_key(DEV_TRADER_KEY)
+    for i in range(DEV_TRADERS):
+        name = f"trader{i}"
+        out[name] = AccountConfig(name, trader_hash, deposit=DEV_DEPOSIT, rate=1e6, burst=1e6)
+    return out
+
+
+def load_config(path: str | Path | None) -> GatewayConfig:
+    """Read a TOML config (``None``: all defaults with the development accounts)."""
+    cfg = GatewayConfig()
+    if path is not None:
+        with open(path, "rb") as fh:
+            try:
+                data = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise InvalidArgument(f"{path}: {exc}") from None
+        _apply(cfg, data)
+    if not cfg.accounts:
+        cfg.accounts = dev_accounts()
+        cfg.dev_accounts = True
+    return cfg
+
+
+def _apply(cfg: GatewayConfig, data: dict[str, Any]) -> None:
+    unknown = set(data) - {"server", "limits", "accounts", "markets"}
+    if unknown:
+        raise InvalidArgument(f"unknown config sections: {sorted(unknown)}")
+    for section in ("server", "limits"):
+        for key, value in data.get(section, {}).items():
+            if key not in _SERVER_KEYS:
+                raise InvalidArgument(f"unknown config key [{section}] {key}")
+            expected = type(getattr(cfg, key))
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected):
+                raise InvalidArgument(f"[{section}] {key} must be {expected.__name__}")
+            setattr(cfg, key, value)
+    for raw in data.get("accounts", []):
+        raw = dict(raw)
+        if "api_key" in raw:
+            raise InvalidArgument("accounts take key_hash (see `pybet hash-key`), not api_key")
+        try:
+            acct = AccountConfig(**raw)
+        except TypeError as exc:
+            raise InvalidArgument(f"bad [[accounts]] entry: {exc}") from None
+        if not acct.key_hash.startswith("sha256:"):
+            raise InvalidArgument(f"account {acct.name}: key_hash must start with sha256:")
+        cfg.accounts[acct.name] = acct
+    for raw in data.get("markets", []):
+        try:
+            cfg.markets.append(MarketConfig(**raw))
+        except TypeError as exc:
+            raise InvalidArgument(f"bad [[markets]] entry: {exc}") from None

@@ -1,0 +1,493 @@
+"""The engine owner's logic, free of any networking: the exchange, the pools, the idempotency
+table, and ``apply_batch`` used both for live batches and for journal replay.
+
+A journal record is one batch: ``[now_ms, [[account, body], ...]]`` where ``body`` is the
+MessagePack body of a state-changing command exactly as the client sent it (or an internal
+:class:`AdvanceTime`). Replaying the records through :meth:`EngineCore.apply_batch` rebuilds the
+same state, idempotency table included, because time comes only from the record's ``now_ms``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import msgspec
+
+import pybet
+from pybet import protocol as p
+from pybet.errors import PybetError, SnapshotError, UnknownPool
+
+log = logging.getLogger("pybet.gateway.engine")
+
+SIDES: Final = {"BACK": pybet.Side.BACK, "LAY": pybet.Side.LAY}
+OPPOSITE: Final = {"BACK": "LAY", "LAY": "BACK"}
+
+
+class AdvanceTime(msgspec.Struct, array_like=True, tag=True):
+    """Internal command: releases orders waiting in an in-play bet delay."""
+
+    now_ms: int
+
+
+#: Messages that change state and are journaled; everything else is a query or session message.
+STATE_CHANGING: Final[tuple[type, ...]] = (
+    p.Place,
+    p.Cancel,
+    p.Replace,
+    p.PoolBet,
+    *p.ADMIN_MESSAGES,
+    AdvanceTime,
+)
+
+JournalCommand = (
+    p.Place
+    | p.Cancel
+    | p.Replace
+    | p.PoolBet
+    | p.CreateMarket
+    | p.MarketAction
+    | p.RemoveRunner
+    | p.SettleMarket
+    | p.Deposit
+    | p.Withdraw
+    | p.CreatePool
+    | p.ClosePool
+    | p.ScratchRunner
+    | p.SettlePool
+    | AdvanceTime
+)
+
+_journal_cmd_decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(JournalCommand)
+_record_decoder = msgspec.msgpack.Decoder(tuple[int, list[tuple[str, bytes]]])
+_encoder = msgspec.msgpack.Encoder()
+_reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Decoder(
+    p.Ack | p.Reject
+)
+
+
+def encode_record(now_ms: int, cmds: Iterable[tuple[str, bytes]]) -> bytes:
+    """The journal record of one batch."""
+    return _encoder.encode((now_ms, list(cmds)))
+
+
+def decode_record(record: bytes) -> tuple[int, list[tuple[str, Any]]]:
+    now_ms, cmds = _record_decoder.decode(record)
+    return now_ms, [(account, _journal_cmd_decoder.decode(body)) for account, body in cmds]
+
+
+class _State(msgspec.Struct, array_like=True):
+    version: int
+    exchange: bytes
+    pools: dict[str, bytes]
+    pool_owners: dict[str, list[str]]
+    idem: list[tuple[str, str, bytes]]
+    now_ms: int
+    market_delay: dict[str, int]
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch produced: a reply per command (aligned with the input), notices for
+    accounts (fills of resting orders, unsolicited cancels), and what market data changed."""
+
+    replies: list[msgspec.Struct]
+    notices: list[tuple[str, msgspec.Struct]] = field(default_factory=list)
+    markets: set[str] = field(default_factory=set)
+    pools: set[str] = field(default_factory=set)
+    admin: bool = False  # an admin command ran: the engine may have cancelled orders itself
+
+
+class EngineCore:
+    """Holds the exchange, the pools and the idempotency table; applies commands."""
+
+    def __init__(self, commission_rate: float = 0.0) -> None:
+        self.exchange = pybet.Exchange(commission_rate=commission_rate)
+        self.pools: dict[str, pybet.Pool] = {}
+        # ticket id -> account, per pool (the pool engine knows no accounts)
+        self.pool_owners: dict[str, list[str]] = {}
+        # (account, client_order_id) -> the original reply, with req = 0
+        self.idem: dict[tuple[str, str], p.Ack | p.Reject] = {}
+        self.now_ms = 0
+        self._undrained = 0  # batches since the engine's events were last drained
+        #: set while anyone subscribes to market data: cancels then look up their market
+        self.track_markets = False
+        self.market_delay: dict[str, int] = {}
+        # due times (ms) of orders waiting in a bet delay: the owner advances time when due
+        self.due: list[int] = []
+
+    # -- applying ---------------------------------------------------------------------------
+    def apply_batch(self, now_ms: int, cmds: list[tuple[str, Any]]) -> BatchResult:
+        """Apply ``cmds`` (account, command) in order at time ``now_ms`` (journal replay)."""
+        res = self.begin_batch(now_ms)
+        for account, cmd in cmds:
+            res.replies.append(self.apply(account, cmd, res))
+        self.end_batch(res)
+        return res
+
+    def begin_batch(self, now_ms: int) -> BatchResult:
+        self.now_ms = max(self.now_ms, now_ms)
+        return BatchResult(replies=[])
+
+    def apply(self, account: str, cmd: Any, res: BatchResult) -> msgspec.Struct:
+        """Apply one state-changing command; returns the requester's reply. Never raises for
+        bad input: a refusal is a ``Reject`` with the error's code, and changes nothing."""
+        try:
+            return self._apply(account, cmd, res)
+        except PybetError as exc:
+            return p.Reject(getattr(cmd, "req", 0), exc.code, str(exc), _coid(cmd))
+        except (ValueError, TypeError, OverflowError) as exc:
+            # the binding refuses values the protocol let through (e.g. out of range)
+            return p.Reject(getattr(cmd, "req", 0), "INVALID_ARGUMENT", str(exc), _coid(cmd))
+
+    def end_batch(self, res: BatchResult) -> None:
+        # Only admin commands (in-play, suspend, close, remove runner) make the engine cancel
+        # orders on its own; other batches drain now and then, just to bound the buffer.
+        self._undrained += 1
+        if res.admin or self._undrained >= _DRAIN_EVERY:
+            self._undrained = 0
+            self._drain_events(res)
+
+    def _apply(self, account: str, cmd: Any, res: BatchResult) -> msgspec.Struct:
+        ex = self.exchange
+        if type(cmd) is p.Place:
+            return self._place(account, cmd, res)
+        if type(cmd) is p.Cancel:
+            crep = ex.cancel(cmd.order_id, account, cmd.size_reduction)
+            if crep.reject_code is not None:
+                return p.Reject(req=cmd.req, code=crep.reject_code, order_id=cmd.order_id)
+            reason = "REDUCED" if crep.size_remaining else "CANCELLED"
+            if self.track_markets:  # market data needs to know which book changed
+                res.markets.add(ex.order(cmd.order_id).market_id)
+            return p.Cancelled(
+                cmd.req, cmd.order_id, crep.size_cancelled, crep.size_remaining, reason
+            )
+        if type(cmd) is p.Replace:
+            rep = ex.replace(cmd.order_id, cmd.price, account)
+            return self._report(cmd.req, account, rep, res, None)
+        if type(cmd) is p.PoolBet:
+            return self._pool_bet(account, cmd, res)
+        if type(cmd) is AdvanceTime:
+            for rep in ex.advance_time(cmd.now_ms):
+                owner = ex.order(rep.order_id).account
+                res.notices.append((owner, self._report(0, owner, rep, res, None)))
+            return p.Done(0, "advanced")
+        return self._admin(cmd, res)
+
+    def _place(self, account: str, cmd: p.Place, res: BatchResult) -> msgspec.Struct:
+        coid = cmd.client_order_id
+        if coid is not None:
+            seen = self.idem.get((account, coid))
+            if seen is not None:
+                return msgspec.structs.replace(seen, req=cmd.req, duplicate=True)
+        try:
+            rep = self.exchange.place(
+                cmd.market_id,
+                cmd.runner,
+                SIDES[cmd.side],
+                cmd.price,
+                cmd.size,
+                account,
+                client_order_id=coid,
+                time_in_force=cmd.time_in_force,
+                persistence=cmd.persistence,
+                min_fill_size=cmd.min_fill_size,
+                now_ms=self.now_ms,
+            )
+        except PybetError as exc:
+            if coid is None:
+                raise
+            # the client order id is used up by a refused place too: remember the refusal
+            refused = p.Reject(cmd.req, exc.code, str(exc), coid)
+            self.idem[(account, coid)] = msgspec.structs.replace(refused, req=0)
+            return refused
+        reply = self._report(cmd.req, account, rep, res, coid, cmd)
+        if coid is not None:
+            assert isinstance(reply, p.Ack | p.Reject)
+            self.idem[(account, coid)] = msgspec.structs.replace(reply, req=0)
+        return reply
+
+    def _report(
+        self,
+        req: int,
+        account: str,
+        rep: pybet.PlaceReport,
+        res: BatchResult,
+        coid: str | None,
+        place: p.Place | None = None,
+    ) -> p.Ack | p.Reject:
+        code = rep.reject_code
+        if code is not None:
+            return p.Reject(req=req, code=code, client_order_id=coid)
+        status = _STATUS_NAMES[rep.status]
+        order_id = rep.order_id
+        side: str
+        if place is not None:  # what the command already says needs no getter call
+            market, runner, side, size = place.market_id, place.runner, place.side, place.size
+        else:
+            market, runner, side = rep.market_id, rep.runner, _SIDE_NAMES[rep.side]
+            size, coid = rep.size, rep.client_order_id
+        if status == "PENDING":
+            heapq.heappush(self.due, self.now_ms + self.market_delay.get(market, 0))
+        res.markets.add(market)
+        matched = rep.size_matched
+        if matched:
+            notices = res.notices
+            maker_side = OPPOSITE[side]
+            for f in rep.fills:
+                price, size = f.price, f.size
+                notices.append(
+                    (
+                        f.maker_account,
+                        p.Fill(0, f.maker_order, market, runner, maker_side, price, size, True),
+                    )
+                )
+                notices.append(
+                    (account, p.Fill(0, order_id, market, runner, side, price, size, False))
+                )
+        return p.Ack(
+            req,
+            order_id,
+            market,
+            runner,
+            side,
+            rep.price,
+            size,
+            status,
+            matched,
+            rep.size_remaining,
+            rep.size_cancelled,
+            coid,
+        )
+
+    def _pool_bet(self, account: str, cmd: p.PoolBet, res: BatchResult) -> msgspec.Struct:
+        pool = self.pools.get(cmd.pool_id)
+        if pool is None:
+            raise UnknownPool(f"unknown pool {cmd.pool_id!r}")
+        # the stake leaves the account's balance for the pool (refused beyond `available`);
+        # payouts, refunds included, come back when the pool is settled
+        self.exchange.withdraw(account, cmd.stake)
+        try:
+            ticket = pool.bet(tuple(cmd.selection), cmd.stake)
+        except PybetError:
+            self.exchange.deposit(account, cmd.stake)
+            raise
+        self.pool_owners[cmd.pool_id].append(account)
+        res.pools.add(cmd.pool_id)
+        return p.PoolTicket(cmd.req, cmd.pool_id, ticket, cmd.stake)
+
+    def _admin(self, cmd: Any, res: BatchResult) -> msgspec.Struct:
+        ex = self.exchange
+        res.admin = True
+        t = type(cmd)
+        if t is p.CreateMarket:
+            ex.create_market(
+                cmd.market_id, cmd.runners, cmd.places, cmd.bet_delay_ms, cmd.min_stake
+            )
+            self.market_delay[cmd.market_id] = cmd.bet_delay_ms
+        elif t is p.MarketAction:
+            if cmd.action == "void":
+                self._settled(ex.void_market(cmd.market_id), res)
+            else:
+                getattr(ex, _MARKET_ACTIONS[cmd.action])(cmd.market_id)
+        elif t is p.RemoveRunner:
+            ex.remove_runner(cmd.market_id, cmd.runner, cmd.reduction_factor)
+        elif t is p.SettleMarket:
+            dead_heat = {int(k): v for k, v in cmd.dead_heat.items()} if cmd.dead_heat else None
+            self._settled(ex.settle_market(cmd.market_id, cmd.winners, dead_heat), res)
+        elif t is p.Deposit:
+            ex.deposit(cmd.account, cmd.amount)
+            res.notices.append((cmd.account, self.balance(0, cmd.account)))
+        elif t is p.Withdraw:
+            ex.withdraw(cmd.account, cmd.amount)
+            res.notices.append((cmd.account, self.balance(0, cmd.account)))
+        elif t is p.CreatePool:
+            if cmd.pool_id in self.pools:
+                raise pybet.MarketExists(f"pool {cmd.pool_id!r} exists")
+            self.pools[cmd.pool_id] = pybet.Pool(
+                cmd.kind, cmd.runners, cmd.takeout, breakage=cmd.breakage, min_payout=cmd.min_payout
+            )
+            self.pool_owners[cmd.pool_id] = []
+            res.pools.add(cmd.pool_id)
+        elif t is p.ClosePool:
+            self._pool(cmd.pool_id).close()
+            res.pools.add(cmd.pool_id)
+        elif t is p.ScratchRunner:
+            self._pool(cmd.pool_id).scratch(cmd.runner)
+            res.pools.add(cmd.pool_id)
+        elif t is p.SettlePool:
+            return self._settle_pool(cmd, res)
+        else:  # pragma: no cover - the session layer only passes STATE_CHANGING messages
+            raise pybet.InvalidArgument(f"not a command: {t.__name__}")
+        if hasattr(cmd, "market_id"):
+            res.markets.add(cmd.market_id)
+        return p.Done(cmd.req, t.__name__)
+
+    def _pool(self, pool_id: str) -> pybet.Pool:
+        pool = self.pools.get(pool_id)
+        if pool is None:
+            raise UnknownPool(f"unknown pool {pool_id!r}")
+        return pool
+
+    def _settle_pool(self, cmd: p.SettlePool, res: BatchResult) -> msgspec.Struct:
+        """Dividends for the result, then each ticket's payout credited to its owner. A pool
+        is settled once (the pool engine could re-run it; money already paid could not)."""
+        pool = self._pool(cmd.pool_id)
+        if pool.settlement is not None:
+            raise pybet.AlreadySettled(f"pool {cmd.pool_id!r} is already settled")
+        div = pool.dividends(cmd.result)
+        owed: dict[str, int] = {}
+        owners = self.pool_owners[cmd.pool_id]
+        for ticket, amount in enumerate(pool.payouts().tolist()):
+            if amount:
+                owed[owners[ticket]] = owed.get(owners[ticket], 0) + amount
+        for account, amount in sorted(owed.items()):
+            self.exchange.deposit(account, amount)
+            res.notices.append((account, self.balance(0, account)))
+        res.pools.add(cmd.pool_id)
+        return p.Done(cmd.req, f"{div.outcome} paid={div.paid}")
+
+    def _settled(self, report: pybet.SettlementReport, res: BatchResult) -> None:
+        """Every account settled on the market learns its new balance."""
+        for account, _pnl, _commission in report.accounts:
+            res.notices.append((account, self.balance(0, account)))
+
+    def _drain_events(self, res: BatchResult) -> None:
+        """Drain the engine's events (as arrays: far cheaper than event objects). Orders the
+        engine cancelled on its own (lapsed at in-play or a suspension in the bet delay, market
+        closed) are notified to their owners; the requester learns everything else from its
+        own reply."""
+        ev = self.exchange.events_arrays()
+        kind = ev["kind"]
+        if not kind.size:
+            return
+        cancelled = kind == _EV_CANCELLED
+        if not cancelled.any():
+            return
+        code = ev["code"]
+        mask = cancelled & ((code == _LAPSED) | (code == _MARKET_CLOSED))
+        if not mask.any():
+            return
+        ex = self.exchange
+        for oid, size, reason in zip(
+            ev["order_id"][mask].tolist(),
+            ev["size"][mask].tolist(),
+            ev["code"][mask].tolist(),
+            strict=True,
+        ):
+            o = ex.order(oid)
+            res.markets.add(o.market_id)
+            res.notices.append(
+                (o.account, p.Cancelled(0, oid, size, o.size_remaining, _REASONS[reason]))
+            )
+
+    # -- queries (never journaled) ---------------------------------------------------------
+    def balance(self, req: int, account: str) -> p.Balance:
+        ex = self.exchange
+        return p.Balance(req, account, ex.balance(account), ex.available(account))
+
+    def orders(self, req: int, account: str, market_id: str | None) -> p.Orders:
+        out = [
+            p.OrderInfo(
+                o.order_id,
+                o.market_id,
+                o.runner,
+                "BACK" if o.side == pybet.Side.BACK else "LAY",
+                o.price,
+                o.size,
+                o.size_matched,
+                o.size_remaining,
+                o.size_cancelled,
+                _status_name(o.status),
+                o.client_order_id,
+            )
+            for o in self.exchange.orders(account=account, market_id=market_id)
+        ]
+        return p.Orders(req, out)
+
+    def pool_odds(self, pool_id: str, seq: int) -> p.PoolOdds:
+        pool = self.pools[pool_id]
+        kind = pool.kind
+        # exotic will-pays are (n,)^arity arrays: too big for a frame, so only WIN/PLACE/SHOW
+        small = kind in (pybet.PoolKind.WIN, pybet.PoolKind.PLACE, pybet.PoolKind.SHOW)
+        odds = [float(x) for x in pool.odds().ravel()] if small else []
+        return p.PoolOdds(0, pool_id, seq, pool.gross_pool, odds)
+
+    # -- state -----------------------------------------------------------------------------
+    def snapshot(self) -> bytes:
+        st = _State(
+            version=1,
+            exchange=self.exchange.snapshot(),
+            pools={k: v.snapshot() for k, v in sorted(self.pools.items())},
+            pool_owners=dict(sorted(self.pool_owners.items())),
+            idem=[(a, c, _encoder.encode(r)) for (a, c), r in sorted(self.idem.items())],
+            now_ms=self.now_ms,
+            market_delay=dict(sorted(self.market_delay.items())),
+        )
+        return _encoder.encode(st)
+
+    @classmethod
+    def restore(cls, blob: bytes, commission_rate: float = 0.0) -> EngineCore:
+        try:
+            st = msgspec.msgpack.decode(blob, type=_State)
+        except msgspec.MsgspecError as exc:
+            raise SnapshotError(f"gateway snapshot does not decode: {exc}") from None
+        core = cls(commission_rate)
+        core.exchange = pybet.Exchange.restore(st.exchange)
+        core.pools = {k: pybet.Pool.restore(v) for k, v in st.pools.items()}
+        core.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
+        core.idem = {(a, c): _reply_decoder.decode(r) for a, c, r in st.idem}
+        core.now_ms = st.now_ms
+        core.market_delay = dict(st.market_delay)
+        # due times are not in the snapshot: a waiting order is due at most one delay from now
+        for o in core.exchange.orders(live_only=True):
+            if o.status == pybet.OrderStatus.PENDING:
+                core.due.append(core.now_ms + core.market_delay.get(o.market_id, 0))
+        heapq.heapify(core.due)
+        return core
+
+    def state_hash(self) -> int:
+        """A u64 over the exchange's and pools' hashes and the idempotency table."""
+        h = hashlib.blake2b(digest_size=8)
+        h.update(self.exchange.state_hash().to_bytes(8, "little"))
+        for pid, pool in sorted(self.pools.items()):
+            h.update(_encoder.encode((pid, pool.state_hash(), self.pool_owners[pid])))
+        for key, reply in sorted(self.idem.items()):
+            h.update(_encoder.encode((key, reply)))
+        return int.from_bytes(h.digest(), "little")
+
+
+def _coid(cmd: Any) -> str | None:
+    return getattr(cmd, "client_order_id", None)
+
+
+def _status_name(status: pybet.OrderStatus) -> str:
+    return _STATUS_NAMES[status]
+
+
+_MARKET_ACTIONS: Final = {
+    "open": "open_market",
+    "suspend": "suspend_market",
+    "resume": "resume_market",
+    "in_play": "turn_in_play",
+    "close": "close_market",
+}
+
+# keyed by the enum objects themselves: one hash lookup, no int() call
+_STATUS_NAMES: Final = {
+    pybet.OrderStatus.PENDING: "PENDING",
+    pybet.OrderStatus.EXECUTABLE: "EXECUTABLE",
+    pybet.OrderStatus.EXECUTION_COMPLETE: "EXECUTION_COMPLETE",
+    pybet.OrderStatus.REJECTED: "REJECTED",
+}
+_SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
+# events_arrays: kind 4 is OrderCancelled, whose code is the reason (core CancelReason)
+_EV_CANCELLED: Final = 4
+_REASONS: Final = {0: "CANCELLED", 1: "LAPSED", 2: "EXPIRED", 3: "KILLED", 4: "MARKET_CLOSED"}
+_LAPSED: Final = 1
+_MARKET_CLOSED: Final = 4
+_DRAIN_EVERY: Final = 64

@@ -1,0 +1,117 @@
+"""Counters and gauges in Prometheus text format, and the side HTTP port that serves
+``/metrics`` and ``/healthz`` (a tiny HTTP/1.0 responder: two GET routes need no framework)."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+log = logging.getLogger("pybet.gateway.http")
+
+
+class Histogram:
+    """A Prometheus histogram with fixed upper bounds (seconds or counts)."""
+
+    __slots__ = ("bounds", "count", "counts", "sum")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.sum = 0.0
+        self.count = 0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sum += value
+        self.count += 1
+
+    def render(self, name: str) -> list[str]:
+        lines = [f"# TYPE {name} histogram"]
+        running = 0
+        for bound, n in zip((*self.bounds, float("inf")), self.counts, strict=True):
+            running += n
+            le = "+Inf" if bound == float("inf") else repr(bound)
+            lines.append(f'{name}_bucket{{le="{le}"}} {running}')
+        lines.append(f"{name}_sum {self.sum}")
+        lines.append(f"{name}_count {self.count}")
+        return lines
+
+
+LATENCY_BOUNDS = (
+    0.00005,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    1.0,
+)
+SIZE_BOUNDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.counters: Counter[str] = Counter()
+        self.gauges: dict[str, Callable[[], float]] = {}
+        #: per batch: from the arrival of its oldest request to the release of its replies
+        #: (the journal append included), i.e. the server's share of the worst ack latency
+        self.batch_latency = Histogram(LATENCY_BOUNDS)
+        self.batch_size = Histogram(SIZE_BOUNDS)
+
+    def inc(self, name: str, n: int = 1) -> None:
+        self.counters[name] += n
+
+    def render(self) -> str:
+        lines: list[str] = []
+        typed: set[str] = set()
+        for key in sorted(self.counters):
+            name, _, labels = key.partition("|")
+            lab = "{" + labels + "}" if labels else ""
+            if name not in typed:
+                typed.add(name)
+                lines.append(f"# TYPE pybet_{name}_total counter")
+            lines.append(f"pybet_{name}_total{lab} {self.counters[key]}")
+        for name, fn in sorted(self.gauges.items()):
+            lines.append(f"# TYPE pybet_{name} gauge")
+            lines.append(f"pybet_{name} {fn()}")
+        lines += self.batch_latency.render("pybet_batch_latency_seconds")
+        lines += self.batch_size.render("pybet_batch_commands")
+        return "\n".join(lines) + "\n"
+
+
+async def serve_http(
+    host: str, port: int, metrics: Metrics, healthy: Callable[[], bool]
+) -> asyncio.Server:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            line = await asyncio.wait_for(reader.readline(), 5.0)
+            parts = line.decode("latin-1").split()
+            path = parts[1] if len(parts) >= 2 else ""
+            if path == "/metrics":
+                status, body = "200 OK", metrics.render()
+                ctype = "text/plain; version=0.0.4"
+            elif path == "/healthz":
+                ok = healthy()
+                status, body = ("200 OK", "ok\n") if ok else ("503 Service Unavailable", "fail\n")
+                ctype = "text/plain"
+            else:
+                status, body, ctype = "404 Not Found", "not found\n", "text/plain"
+            data = body.encode()
+            head = f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(data)}\r\n"
+            writer.write(head.encode() + b"Connection: close\r\n\r\n" + data)
+            await writer.drain()
+        except (TimeoutError, ConnectionError, UnicodeError) as exc:
+            log.debug("event=http_error error=%r", exc)
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(handle, host, port)

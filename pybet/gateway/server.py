@@ -1,0 +1,410 @@
+"""The gateway process: the TCP listener, the engine-owner task (apply in arrival order, one
+journal append per batch, release replies after the append), market data fan-out, timers and
+graceful shutdown. See docs/architecture.md for the flow of a bet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import struct
+import time
+from collections import defaultdict
+from typing import Any
+
+import msgspec
+
+from pybet import protocol as p
+from pybet.errors import SnapshotError
+from pybet.gateway.config import GatewayConfig
+from pybet.gateway.engine import (
+    STATE_CHANGING,
+    AdvanceTime,
+    EngineCore,
+    decode_record,
+    encode_record,
+)
+from pybet.gateway.marketdata import MarketData
+from pybet.gateway.metrics import Metrics, serve_http
+from pybet.gateway.ratelimit import TokenBucket
+from pybet.gateway.session import Session
+from pybet.store import MemoryStore, SnapshotRecord, Store, open_store
+
+log = logging.getLogger("pybet.gateway")
+
+_STATE_CHANGING = frozenset(STATE_CHANGING)
+_QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
+_advance_encoder = msgspec.msgpack.Encoder()
+_HEADER = struct.Struct(">I")
+_ZERO_HEADER = b"\0\0\0\0"
+
+
+class Gateway:
+    """``await Gateway(cfg).start()``, then ``await gw.stop()``. ``port``/``http_port`` hold
+    the bound ports (useful with port 0)."""
+
+    def __init__(self, cfg: GatewayConfig, store: Store | None = None) -> None:
+        self.cfg = cfg
+        self.store = store if store is not None else open_store(cfg.store)
+        self.engine = EngineCore(cfg.commission_rate)
+        self.metrics = Metrics()
+        self.encoder = p.Encoder()
+        self.md = MarketData(self)
+        self.sessions: set[Session] = set()
+        self.by_account: dict[str, set[Session]] = defaultdict(set)
+        self.buckets: dict[str, TokenBucket] = {}
+        self.seq = 0  # last journaled batch
+        self.commands_since_snapshot = 0
+        self.fail_closed = False
+        self.port = cfg.port
+        self.http_port = cfg.http_port
+        self._pending: list[tuple[Session | None, Any, bytes]] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._server: asyncio.Server | None = None
+        self._http: asyncio.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._clock_ms = 0
+        self._snapshot_seq = 0  # seq of the last snapshot written or loaded
+        self._oldest = 0.0
+        self.metrics.gauges["connections"] = lambda: len(self.sessions)
+        self.metrics.gauges["journal_seq"] = lambda: self.seq
+        self.metrics.gauges["fail_closed"] = lambda: int(self.fail_closed)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.store.open()
+        await self.recover()
+        if self.seq == 0:
+            await self._bootstrap()
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: Session(self), self.cfg.host, self.cfg.port, backlog=1024
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        if self.cfg.http_port >= 0:  # 0: any free port; -1: no side port
+            self._http = await serve_http(
+                self.cfg.host, self.cfg.http_port, self.metrics, self.healthy
+            )
+            self.http_port = self._http.sockets[0].getsockname()[1]
+        self._tasks = [
+            asyncio.create_task(self._owner(), name="pybet-engine-owner"),
+            asyncio.create_task(self._timers(), name="pybet-timers"),
+        ]
+        log.info(
+            "event=listening host=%s port=%d http_port=%s store=%s seq=%d dev_accounts=%s",
+            self.cfg.host,
+            self.port,
+            self.http_port,
+            self.store.url,
+            self.seq,
+            self.cfg.dev_accounts,
+        )
+
+    async def stop(self) -> None:
+        """Graceful: stop accepting, apply and release what was received, snapshot, close."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        self._wake.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.seq and not self.fail_closed and self.seq != self._snapshot_seq:
+            try:
+                await self._snapshot()
+            except Exception as exc:  # the journal still has everything: recovery replays it
+                log.error("event=snapshot_failed seq=%d error=%r", self.seq, exc)
+        for s in list(self.sessions):
+            s.send_now(p.Error(0, "UNAVAILABLE", "server shutting down"))
+            s.close("shutdown")
+        if self._http is not None:
+            self._http.close()
+        await self.store.close()
+        log.info("event=stopped seq=%d", self.seq)
+
+    def healthy(self) -> bool:
+        return not self.fail_closed and not self._stopping
+
+    async def recover(self) -> None:
+        """Newest snapshot (its hash checked), then the journal after it."""
+        rec = await self.store.load()
+        rate = self.cfg.commission_rate
+        if rec.snapshot is not None:
+            core = EngineCore.restore(rec.snapshot.state, rate)
+            if core.state_hash() != rec.snapshot.state_hash:
+                raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
+            self.seq = self._snapshot_seq = rec.snapshot.seq
+        else:
+            core = EngineCore(rate)
+            self.seq = 0
+        for seq, record in rec.records:
+            now_ms, cmds = decode_record(record)
+            core.apply_batch(now_ms, cmds)
+            self.seq = seq
+        self.engine = core
+        self._clock_ms = core.now_ms
+        log.info("event=recovered seq=%d replayed=%d", self.seq, len(rec.records))
+
+    async def _bootstrap(self) -> None:
+        """On a fresh journal: the configured markets and initial deposits, as journaled
+        admin commands (batch 1)."""
+        cmds: list[Any] = []
+        for m in self.cfg.markets:
+            cmds.append(
+                p.CreateMarket(0, m.market_id, m.runners, m.places, m.bet_delay_ms, m.min_stake)
+            )
+            cmds.append(p.MarketAction(0, m.market_id, "open"))
+        for acct in self.cfg.accounts.values():
+            if acct.deposit > 0:
+                cmds.append(p.Deposit(0, acct.name, acct.deposit))
+        for cmd in cmds:
+            self._pending.append((None, cmd, p.encode(cmd)))
+        if cmds:
+            await self._next_batch()
+
+    # -- sessions -------------------------------------------------------------------------
+    def admit(self, s: Session) -> bool:
+        if self._stopping or len(self.sessions) >= self.cfg.max_connections:
+            return False
+        self.sessions.add(s)
+        self.metrics.inc("connections_accepted")
+        return True
+
+    def admit_account(self, s: Session, account: str) -> bool:
+        peers = self.by_account[account]
+        if len(peers) >= self.cfg.max_connections_per_account:
+            return False
+        peers.add(s)
+        return True
+
+    def forget(self, s: Session) -> None:
+        self.sessions.discard(s)
+        if s.account is not None:
+            self.by_account[s.account].discard(s)
+        self.md.drop(s)
+
+    def bucket(self, account: str) -> TokenBucket:
+        b = self.buckets.get(account)
+        if b is None:
+            acct = self.cfg.account(account)
+            rate = acct.rate if acct and acct.rate is not None else self.cfg.rate
+            burst = acct.burst if acct and acct.burst is not None else self.cfg.burst
+            b = self.buckets[account] = TokenBucket(rate, burst)
+        return b
+
+    def submit(self, s: Session, msg: Any, body: bytes) -> None:
+        if not self._pending:
+            self._oldest = s.last_rx  # arrival of the batch's oldest request
+        self._pending.append((s, msg, body))
+        self._wake.set()
+
+    def resend_stale(self, s: Session) -> None:
+        self.md.resend_stale(s)
+
+    # -- the engine owner -----------------------------------------------------------------
+    def _now_ms(self) -> int:
+        # the engine never reads the clock: the owner does, monotonic, and journals it
+        self._clock_ms = max(self._clock_ms, int(time.time() * 1000))
+        return self._clock_ms
+
+    async def _owner(self) -> None:
+        while True:
+            if not self._pending and not self._advance_due():
+                if self._stopping:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            await self._next_batch()
+
+    def _advance_due(self) -> bool:
+        due = self.engine.due
+        return bool(due) and due[0] <= self._now_ms() and not self.fail_closed
+
+    async def _next_batch(self) -> None:
+        batch, self._pending = self._pending, []
+        oldest = self._oldest
+        try:
+            await self._run_batch(batch)
+        except Exception as exc:  # a bug, not bad input: the state may be half a batch ahead
+            log.exception("event=batch_failed")
+            self._enter_fail_closed(exc, batch)
+        if batch:
+            self.metrics.batch_latency.observe(time.monotonic() - oldest)
+            self.metrics.batch_size.observe(len(batch))
+
+    async def _run_batch(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:
+        if self.fail_closed:
+            # arrived while the failed append was in flight: the state is not trusted
+            self._refuse(batch)
+            return
+        engine = self.engine
+        now = self._now_ms()
+        res = engine.begin_batch(now)
+        journal: list[tuple[str, bytes]] = []
+        if engine.due and engine.due[0] <= now:
+            while engine.due and engine.due[0] <= now:
+                heapq.heappop(engine.due)
+            adv = AdvanceTime(now)
+            engine.apply("", adv, res)
+            journal.append(("", _advance_encoder.encode(adv)))
+        out: list[tuple[Session, msgspec.Struct]] = []
+        subs: list[tuple[Session, Any]] = []
+        for s, msg, body in batch:
+            account = s.account if s is not None and s.account is not None else ""
+            if type(msg) in _STATE_CHANGING:
+                reply = engine.apply(account, msg, res)
+                journal.append((account, body))
+            elif type(msg) is p.GetBalance:
+                reply = engine.balance(msg.req, account)
+            elif type(msg) is p.GetOrders:
+                reply = engine.orders(msg.req, account, msg.market_id)
+            else:  # Subscribe / Unsubscribe: answered when the batch is released
+                if s is not None:
+                    subs.append((s, msg))
+                continue
+            if s is not None:
+                out.append((s, reply))
+        engine.end_batch(res)
+        if journal:
+            self.seq += 1
+            record = encode_record(now, journal)
+            try:
+                await self.store.append(self.seq, record)
+            except Exception as exc:
+                self.seq -= 1
+                self._enter_fail_closed(exc, batch)
+                return
+            self.metrics.inc("batches")
+            self.metrics.inc("commands", len(journal))
+            self.commands_since_snapshot += len(journal)
+        self._release(out, res)
+        for s, msg in subs:
+            self.md.handle(s, msg)
+        if (
+            self.cfg.snapshot_every
+            and self.commands_since_snapshot >= self.cfg.snapshot_every
+            and (self.cfg.snapshot_memory or not isinstance(self.store, MemoryStore))
+        ):  # on memory: nothing survives the process, so a snapshot would be a pure cost
+            await self._snapshot()
+
+    def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:
+        # One buffer per session, every frame encoded straight into it (the length prefix
+        # patched in afterwards), one write per session per batch. Inlined: it runs per frame.
+        bufs: dict[Session, bytearray] = {}
+        enc = self.encoder.encode_into
+        pack = _HEADER.pack_into
+        for s, reply in out:
+            buf = bufs.get(s)
+            if buf is None:
+                buf = bufs[s] = bytearray()
+            start = len(buf)
+            buf += _ZERO_HEADER
+            enc(reply, buf, -1)
+            pack(buf, start, len(buf) - start - 4)
+        by_account = self.by_account
+        for account, notice in res.notices:
+            peers = by_account.get(account)
+            if peers:
+                for peer in peers:
+                    buf = bufs.get(peer)
+                    if buf is None:
+                        buf = bufs[peer] = bytearray()
+                    start = len(buf)
+                    buf += _ZERO_HEADER
+                    enc(notice, buf, -1)
+                    pack(buf, start, len(buf) - start - 4)
+        for s, buf in bufs.items():
+            s.write_frames([buf])
+        self.metrics.inc("replies", len(out))
+        self.metrics.inc("notices", len(res.notices))
+        self.md.publish(res.markets, res.pools)
+
+    def _enter_fail_closed(self, exc: Exception, batch: list[Any]) -> None:
+        """Nothing of the batch is acknowledged; new commands are refused until the state is
+        rebuilt from the store (the durability work plugs its retry/verify into recover)."""
+        self.fail_closed = True
+        self.metrics.inc("journal_failures")
+        log.error("event=fail_closed seq=%d error=%r", self.seq + 1, exc)
+        self._refuse(batch)
+
+    def _refuse(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:
+        for s, msg, _body in batch:
+            if s is not None:
+                s.send_now(
+                    p.Reject(
+                        getattr(msg, "req", 0),
+                        "UNAVAILABLE",
+                        "journal write failed",
+                        getattr(msg, "client_order_id", None),
+                    )
+                )
+
+    async def _try_recover(self) -> None:
+        if not await self.store.ping():
+            return
+        # The failed batch may or may not be in the journal: rebuilding from the store makes
+        # the in-memory state equal to exactly what is durable.
+        await self.recover()
+        self.md.reset()
+        self.fail_closed = False
+        log.warning("event=fail_closed_recovered seq=%d", self.seq)
+
+    async def _snapshot(self) -> None:
+        snap = SnapshotRecord(self.seq, self.engine.snapshot(), self.engine.state_hash())
+        await self.store.write_snapshot(snap)
+        self._snapshot_seq = snap.seq
+        await self.store.trim(snap.seq)
+        self.commands_since_snapshot = 0
+        self.metrics.inc("snapshots")
+        log.info("event=snapshot seq=%d bytes=%d", self.seq, len(snap.state))
+
+    async def _timers(self) -> None:
+        """Bet-delay releases, idle and login timeouts, fail-closed recovery."""
+        cfg = self.cfg
+        last_sweep = 0.0
+        while not self._stopping:
+            await asyncio.sleep(0.005)
+            if self._advance_due():
+                self._wake.set()
+            now = time.monotonic()
+            if now - last_sweep < 0.25:
+                continue
+            last_sweep = now
+            if self.fail_closed and not self._pending:
+                try:
+                    await self._try_recover()
+                except Exception as exc:
+                    log.error("event=recover_failed error=%r", exc)
+            for s in list(self.sessions):
+                if s.paused and now - s.paused_at > cfg.slow_consumer_s:
+                    s.drop_slow()
+                elif now - s.last_rx > cfg.idle_timeout_s:
+                    s.send_now(p.Error(0, "IDLE_TIMEOUT", "no frame within the idle timeout"))
+                    s.close("idle_timeout")
+                elif s.account is None and now - s.opened > cfg.login_timeout_s:
+                    s.send_now(p.Error(0, "AUTH_FAILED", "login timeout"))
+                    s.close("login_timeout")
+
+
+async def serve_forever(cfg: GatewayConfig) -> None:
+    """Run until SIGINT/SIGTERM, then stop gracefully."""
+    import signal
+
+    gw = Gateway(cfg)
+    await gw.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(
+        f"pybet serve: listening on {cfg.host}:{gw.port} (metrics on :{gw.http_port}), "
+        f"store {gw.store.url}",
+        flush=True,
+    )
+    await stop.wait()
+    await gw.stop()

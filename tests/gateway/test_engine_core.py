@@ -1,0 +1,190 @@
+"""The network-free engine owner: apply, idempotency, journal replay and snapshots."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pybet import protocol as p
+from pybet.gateway.engine import AdvanceTime, EngineCore, decode_record, encode_record
+
+SETUP = [
+    ("admin", p.CreateMarket(1, "1.1", [1, 2, 3])),
+    ("admin", p.MarketAction(2, "1.1", "open")),
+    ("admin", p.CreatePool(3, "W", "WIN", 4)),
+    *[("admin", p.Deposit(4, name, 10**9)) for name in ("a", "b", "c", "maker", "taker")],
+]
+
+
+def _core() -> EngineCore:
+    core = EngineCore()
+    core.apply_batch(1_000, SETUP)
+    return core
+
+
+def test_bad_commands_are_rejected_with_codes_and_change_nothing() -> None:
+    core = _core()
+    before = core.state_hash()
+    res = core.apply_batch(
+        1_001,
+        [
+            ("a", p.Place(1, "9.9", 1, "BACK", "2.0", 10)),
+            ("a", p.Place(2, "1.1", 7, "BACK", "2.0", 10)),
+            ("a", p.Place(3, "1.1", 1, "BACK", "2.03", 10)),
+            ("a", p.Cancel(4, 99)),
+            ("a", p.PoolBet(5, "nope", [1], 10)),
+            ("a", p.PoolBet(6, "W", [9], 10)),
+            ("a", p.CreateMarket(7, "1.1", [1])),
+        ],
+    )
+    codes = [getattr(r, "code", None) for r in res.replies]
+    assert codes == [
+        "UNKNOWN_MARKET",
+        "UNKNOWN_RUNNER",
+        "INVALID_PRICE",
+        "UNKNOWN_ORDER",
+        "UNKNOWN_POOL",
+        "INVALID_SELECTION",
+        "MARKET_EXISTS",
+    ]
+    assert core.exchange.orders() == []
+    # rejections advance the engine's event sequence but leave the books and pools alone
+    assert core.exchange.book("1.1", 1).available_to_lay == []
+    assert before != 0
+
+
+def test_idempotency_table_returns_the_original_result() -> None:
+    core = _core()
+    a = core.apply_batch(2_000, [("a", p.Place(1, "1.1", 1, "BACK", "2.0", 10, "x"))]).replies[0]
+    b = core.apply_batch(2_001, [("a", p.Place(9, "1.1", 2, "LAY", "5.0", 99, "x"))]).replies[0]
+    assert isinstance(a, p.Ack) and isinstance(b, p.Ack)
+    assert b.duplicate and b.req == 9 and b.order_id == a.order_id and b.runner == 1
+    # a rejected place is remembered too
+    r1 = core.apply_batch(2_002, [("a", p.Place(1, "1.1", 1, "BACK", "2.03", 10, "y"))]).replies[0]
+    r2 = core.apply_batch(2_003, [("a", p.Place(2, "1.1", 1, "BACK", "2.0", 10, "y"))]).replies[0]
+    assert isinstance(r1, p.Reject) and isinstance(r2, p.Reject)
+    assert r2.duplicate and r2.code == r1.code == "INVALID_PRICE"
+
+
+def test_fills_notify_both_accounts() -> None:
+    core = _core()
+    core.apply_batch(3_000, [("maker", p.Place(1, "1.1", 2, "BACK", "3.0", 100))])
+    res = core.apply_batch(3_001, [("taker", p.Place(2, "1.1", 2, "LAY", "3.0", 60))])
+    fills = [(acct, n) for acct, n in res.notices if isinstance(n, p.Fill)]
+    assert [(a, n.size, n.maker, n.side) for a, n in fills] == [
+        ("maker", 60, True, "BACK"),
+        ("taker", 60, False, "LAY"),
+    ]
+    assert "1.1" in res.markets
+
+
+def test_bet_delay_orders_are_released_by_advance_time() -> None:
+    core = EngineCore()
+    core.apply_batch(
+        0,
+        [
+            ("admin", p.Deposit(0, "a", 10**6)),
+            ("admin", p.CreateMarket(1, "D", [1, 2], bet_delay_ms=500)),
+            ("admin", p.MarketAction(2, "D", "open")),
+            ("admin", p.MarketAction(3, "D", "in_play")),
+        ],
+    )
+    ack = core.apply_batch(
+        10, [("a", p.Place(1, "D", 1, "BACK", "2.0", 10, None, "GTC", "PERSIST"))]
+    )
+    assert isinstance(ack.replies[0], p.Ack) and ack.replies[0].status == "PENDING"
+    assert core.due == [510]
+    res = core.apply_batch(600, [("", AdvanceTime(600))])
+    released = [n for _a, n in res.notices if isinstance(n, p.Ack)]
+    assert [n.status for n in released] == ["EXECUTABLE"]
+
+
+_cmd = st.one_of(
+    st.builds(
+        lambda acct, r, side, price, size, coid: (
+            acct,
+            p.Place(0, "1.1", r, side, price, size, coid),
+        ),
+        st.sampled_from(["a", "b", "c"]),
+        st.integers(1, 3),
+        st.sampled_from(["BACK", "LAY"]),
+        st.sampled_from(["1.9", "2.0", "2.02", "2.1", "3.0"]),
+        st.integers(1, 500),
+        st.one_of(st.none(), st.sampled_from(["x", "y", "z"])),
+    ),
+    st.builds(
+        lambda acct, oid: (acct, p.Cancel(0, oid)), st.sampled_from(["a", "b"]), st.integers(1, 30)
+    ),
+    st.builds(lambda stake: ("a", p.PoolBet(0, "W", [1 + stake % 4], stake)), st.integers(1, 1000)),
+)
+
+
+@settings(max_examples=40)
+@given(st.lists(st.lists(_cmd, min_size=1, max_size=8), min_size=1, max_size=8))
+def test_replay_and_snapshot_reproduce_the_state_hash(
+    batches: list[list[tuple[str, object]]],
+) -> None:
+    live = _core()
+    journal = [encode_record(1_000, [(a, p.encode(c)) for a, c in SETUP])]
+    for i, batch in enumerate(batches):
+        live.apply_batch(2_000 + i, batch)
+        journal.append(encode_record(2_000 + i, [(a, p.encode(c)) for a, c in batch]))  # type: ignore[arg-type]
+    replayed = EngineCore()
+    for record in journal:
+        now, cmds = decode_record(record)
+        replayed.apply_batch(now, cmds)
+    assert replayed.state_hash() == live.state_hash()
+    restored = EngineCore.restore(live.snapshot())
+    assert restored.state_hash() == live.state_hash()
+    assert restored.idem == live.idem
+
+
+def test_admin_remove_runner_void_and_balances() -> None:
+    core = _core()
+    core.apply_batch(4_000, [("a", p.Place(1, "1.1", 1, "BACK", "2.0", 100))])
+    core.apply_batch(4_001, [("b", p.Place(2, "1.1", 1, "LAY", "2.0", 100))])
+    res = core.apply_batch(
+        4_002,
+        [
+            ("admin", p.RemoveRunner(3, "1.1", 2, "12.5")),
+            ("admin", p.RemoveRunner(4, "1.1", 2, "12.5")),
+            ("admin", p.MarketAction(5, "1.1", "void")),
+            ("admin", p.Withdraw(6, "a", 10**12)),
+        ],
+    )
+    assert isinstance(res.replies[0], p.Done)
+    assert [getattr(r, "code", None) for r in res.replies[1:]] == [
+        "RUNNER_REMOVED",
+        None,
+        "INSUFFICIENT_FUNDS",
+    ]
+    balances = {acct: n for acct, n in res.notices if isinstance(n, p.Balance)}
+    assert balances["a"].balance == 10**9 and balances["b"].balance == 10**9  # stakes returned
+    assert core.balance(0, "a").available == 10**9
+
+
+def test_pool_stakes_leave_the_balance_and_payouts_come_back() -> None:
+    core = _core()
+    start = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    res = core.apply_batch(
+        5_000,
+        [
+            ("a", p.PoolBet(1, "W", [1], 1_000)),
+            ("b", p.PoolBet(2, "W", [2], 3_000)),
+            ("c", p.PoolBet(3, "W", [3], 500)),
+            ("c", p.PoolBet(4, "W", [9], 500)),  # refused: nothing withdrawn
+            ("admin", p.ScratchRunner(5, "W", 3)),
+            ("admin", p.SettlePool(6, "W", [[1], [2]])),
+            ("admin", p.SettlePool(7, "W", [[1], [2]])),
+        ],
+    )
+    codes = [getattr(r, "code", None) for r in res.replies]
+    assert codes == [None, None, None, "INVALID_SELECTION", None, None, "ALREADY_SETTLED"]
+    bal = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    assert bal["c"] == start["c"]  # scratched: refunded
+    assert bal["b"] == start["b"] - 3_000  # lost
+    pool = core.pools["W"]
+    assert bal["a"] - start["a"] == int(pool.payouts()[0]) - 1_000 > 0  # won: payout - stake
+    assert sum(bal.values()) - sum(start.values()) == -(
+        pool.settlement.takeout + pool.settlement.breakage
+    )  # type: ignore[union-attr]
