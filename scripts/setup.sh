@@ -44,5 +44,6 @@ PY
 fi
 
 log "building the Rust extension (release)"
-maturin develop --release -q 2>&1 | grep -vE '^(📦|🔗|🐍|📡|✏️|🛠|⚠️|💻|🍹)' || true
+# Only maturin's news and errors pass the filter; pipefail keeps a failed build fatal.
+maturin develop --release -q 2>&1 | { grep -vE '^(📦|🔗|🐍|📡|✏️|🛠|⚠️|💻|🍹|Ignoring |Requirement already satisfied|Looking in links)' || true; }
 python -c "import pybet, sys; print(f'[setup] pybet {pybet.__version__} ready', file=sys.stderr)"
