@@ -190,21 +190,24 @@ def parse_message(line: bytes | str) -> StreamMessage:
         raise InvalidArgument(f"not a JSON stream message: {e}") from None
     if not isinstance(raw, dict) or raw.get("op") != "mcm":
         raise InvalidArgument("not a market change message (op != 'mcm')")
-    changes = []
-    for mc in raw.get("mc", ()):
-        md = mc.get("marketDefinition")
-        tv = mc.get("tv")
-        changes.append(
-            MarketChange(
-                market_id=str(mc["id"]),
-                definition=None if md is None else _definition(md),
-                runner_changes=tuple(_runner_change(rc) for rc in mc.get("rc", ())),
-                img=bool(mc.get("img", False)),
-                tv=None if tv is None else to_minor(tv),
-                conflated=bool(mc.get("con", False)),
-            )
-        )
-    return StreamMessage(pt=int(raw.get("pt", 0)), clk=raw.get("clk"), changes=tuple(changes))
+    try:
+        changes = tuple(_market_change(mc) for mc in raw.get("mc", ()))
+        return StreamMessage(pt=int(raw.get("pt", 0)), clk=raw.get("clk"), changes=changes)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise InvalidArgument(f"malformed market change message: {e!r}") from None
+
+
+def _market_change(mc: dict[str, Any]) -> MarketChange:
+    md = mc.get("marketDefinition")
+    tv = mc.get("tv")
+    return MarketChange(
+        market_id=str(mc["id"]),
+        definition=None if md is None else _definition(md),
+        runner_changes=tuple(_runner_change(rc) for rc in mc.get("rc", ())),
+        img=bool(mc.get("img", False)),
+        tv=None if tv is None else to_minor(tv),
+        conflated=bool(mc.get("con", False)),
+    )
 
 
 def read_stream(path: str | os.PathLike[str]) -> Iterator[StreamMessage]:
