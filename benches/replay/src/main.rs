@@ -128,7 +128,11 @@ impl<'a> Replay<'a> {
             let req = PlaceRequest {
                 market_id: MARKET,
                 runner: o.runner[i],
-                side: if o.side[i] == 0 { Side::Back } else { Side::Lay },
+                side: if o.side[i] == 0 {
+                    Side::Back
+                } else {
+                    Side::Lay
+                },
                 tick: o.tick[i],
                 size: o.size[i],
                 account,
@@ -178,7 +182,9 @@ fn percentile(sorted: &[u64], q: f64) -> u64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let path = args.get(1).expect("usage: replay FILE [--repeat N] [--fills OUT]");
+    let path = args
+        .get(1)
+        .expect("usage: replay FILE [--repeat N] [--fills OUT]");
     let mut repeat = 3usize;
     let mut fills_out: Option<String> = None;
     let mut i = 2;
