@@ -18,7 +18,7 @@ from benches.pybook import PyBook, PyBookMarket
 from benches.workload import MARKET, PLACE, Workload
 
 Fill = tuple[int, int, int, int]
-DRAIN_EVERY = 1 << 16  # pybet events are drained as often as a user would
+DRAIN_EVERY = 4096  # pybet events are drained as a consumer would (replay.rs does the same)
 
 
 class Engine:
@@ -115,7 +115,7 @@ class PybetPerCall(Engine):
                     ids[i] = place(MARKET, runner[i], side[i], tick[i], size[i], names[i])
                 else:
                     cancel(ids[target[i]], names[i], size[i] or None)
-                if not i & 0xFFFF:
+                if not i & 0xFFF:
                     drain()
             return
         t = perf_counter_ns
@@ -126,7 +126,7 @@ class PybetPerCall(Engine):
             else:
                 cancel(ids[target[i]], names[i], size[i] or None)
             lat.append(t() - t0)
-            if not i & 0xFFFF:
+            if not i & 0xFFF:
                 drain()
 
     def fills(self) -> list[Fill]:

@@ -17,6 +17,9 @@ use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::MarketSpec;
 
 const MARKET: &str = "bench";
+/// Events are drained as a consumer would, every few thousand: the same policy as the
+/// Python drivers (`benches/engines.py`, `DRAIN_EVERY`).
+const DRAIN_EVERY: usize = 4096;
 
 /// The operations of a stream file, column by column.
 struct Ops {
@@ -154,7 +157,7 @@ impl<'a> Replay<'a> {
             let reduction = (o.size[i] > 0).then_some(o.size[i]);
             let _ = self.ex.cancel(self.ids[target], account, reduction);
         }
-        if self.ex.pending_events().len() >= 1 << 16 {
+        if self.ex.pending_events().len() >= DRAIN_EVERY {
             self.ex.drain_events();
         }
     }
