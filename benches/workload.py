@@ -214,11 +214,13 @@ def _sizes(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _prefill(b: _Builder, rng: np.random.Generator, resting: int) -> None:
     """The initial book: ``resting`` orders, the first thousand on the ten levels either side of
-    the touch (liquidity falling away from it), the rest spread deeper (the scaling curve)."""
+    the touch (liquidity falling away from it), the rest far behind it, 40 to 99 ticks away,
+    where sweeps never reach: so a bigger book (the scaling curve) changes how much the engine
+    holds, not how much the stream's orders take."""
     near = min(resting, 1_000)
     sizes = _sizes(rng, resting)
     depth = np.minimum(rng.geometric(0.25, near) - 1, 9)
-    deep = rng.integers(10, 60, resting - near)
+    deep = rng.integers(40, 100, resting - near)
     offsets = np.concatenate([depth, deep])
     sides = rng.integers(0, 2, resting)
     ticks = np.where(sides == BACK, TOUCH_BACK + offsets, TOUCH_LAY - offsets)
