@@ -95,6 +95,8 @@ def markdown(rep: dict[str, Any]) -> str:
         "",
     ]
     lines += scaling_table(rep["scaling"])
+    skipped = {r["engine"]: r["status"] for r in rep["scaling"] if r["status"] != "ok"}
+    lines += ["", *[f"- {e}: {why}" for e, why in skipped.items()]] if skipped else []
     lines += [
         "",
         "## Pari-mutuel and quant kernels against plain numpy",
@@ -131,6 +133,7 @@ def scaling_table(rows: list[dict[str, Any]]) -> list[str]:
         cells = []
         for e in engines:
             r = next((x for x in rows if x["engine"] == e and x["resting"] == n), None)
-            cells.append(_f(r["ops_per_s"], 1e6) if r and r["status"] == "ok" else "n/a")
+            ok = r is not None and r["status"] == "ok"
+            cells.append(f"{r['ops_per_s'] / 1e6:.3g}" if r and ok else "skipped")
         out.append(f"| {n:,} | " + " | ".join(cells) + " |")
     return out
