@@ -26,7 +26,7 @@ BACK, LAY = 0, 1
 MARKET = "bench"
 TOUCH_LAY = 168  # 3.95: the best resting lay (available to back) of the initial book
 TOUCH_BACK = 169  # 4.0: the best resting back (available to lay)
-FAIR = (TOUCH_LAY + TOUCH_BACK) / 2
+NEAR = 4  # sweeps reach at most this many ticks behind the opening touch
 MAKERS = tuple(f"m{i:02d}" for i in range(50))
 TAKER = "taker"
 _COLUMNS = ("kind", "runner", "side", "tick", "size", "account", "target")
@@ -190,12 +190,16 @@ class _Builder:
         self._op(CANCEL, side, tick, 0, self.cols["account"][i], i)
 
     def sweep(self, taker_side: int, k: int, account: int) -> bool:
-        """An order that takes exactly the best ``k`` levels resting against ``taker_side``."""
+        """An order that takes exactly the best ``k`` levels resting against ``taker_side``,
+        among those within ``NEAR`` ticks of the opening touch (False if there are none)."""
         resting = LAY if taker_side == BACK else BACK
         lv = self.levels[resting]
-        if not lv:
+        if resting == LAY:
+            ticks = sorted((t for t in lv if t >= TOUCH_LAY - NEAR), reverse=True)[:k]
+        else:
+            ticks = sorted(t for t in lv if t <= TOUCH_BACK + NEAR)[:k]
+        if not ticks:
             return False
-        ticks = sorted(lv, reverse=resting == LAY)[:k]
         size = sum(sum(lv[t].values()) for t in ticks)
         self._op(PLACE, taker_side, ticks[-1], size, account, -1)
         for t in ticks:
@@ -213,13 +217,13 @@ def _sizes(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def _prefill(b: _Builder, rng: np.random.Generator, resting: int) -> None:
-    """The initial book: ``resting`` orders, the first thousand on the ten levels either side of
-    the touch (liquidity falling away from it), the rest far behind it, 40 to 99 ticks away,
+    """The initial book: ``resting`` orders, the first thousand on the fifteen levels either
+    side of the touch, the rest far behind it, 40 to 99 ticks away,
     where sweeps never reach: so a bigger book (the scaling curve) changes how much the engine
     holds, not how much the stream's orders take."""
     near = min(resting, 1_000)
     sizes = _sizes(rng, resting)
-    depth = np.minimum(rng.geometric(0.25, near) - 1, 9)
+    depth = rng.integers(0, 15, near)
     deep = rng.integers(40, 100, resting - near)
     offsets = np.concatenate([depth, deep])
     sides = rng.integers(0, 2, resting)
@@ -236,8 +240,9 @@ def standard_mix(ops: int, seed: int = 42, resting: int = 1_000) -> Workload:
     warm = len(b.cols["kind"])
     roll = rng.random(ops)
     sides = rng.integers(0, 2, ops).tolist()
-    offsets = (np.minimum(rng.geometric(0.35, ops) - 1, 14)).tolist()
-    improve = (rng.random(ops) < 0.3).tolist()
+    near_offsets = rng.integers(0, NEAR + 1, ops).tolist()
+    far_offsets = np.minimum(rng.geometric(0.15, ops) + NEAR, 30).tolist()
+    depth_roll = rng.random(ops).tolist()
     sizes = _sizes(rng, ops).tolist()
     accounts = rng.integers(0, len(MAKERS), ops).tolist()
     picks = rng.random(ops).tolist()
@@ -248,29 +253,16 @@ def standard_mix(ops: int, seed: int = 42, resting: int = 1_000) -> Workload:
         if 0.70 <= r < 0.95 and b.live:
             b.cancel_at(int(picks[i] * len(b.live)))
             continue
-        own, other = b.best(side), b.best(LAY if side == BACK else BACK)
-        if r >= 0.95:
-            # Sweeps pull the price back to where the market opened (a back sweep takes lays
-            # and lowers the touch), so the book stays around 4.0 as a pre-race favourite does.
-            mid = ((own or other or TOUCH_BACK) + (other or own or TOUCH_LAY)) / 2
-            if abs(mid - FAIR) > 2:
-                side = BACK if mid > FAIR else LAY
-            if b.sweep(side, ks[i], taker):
-                continue
-            own, other = b.best(side), b.best(LAY if side == BACK else BACK)
-        step = 1 if side == BACK else -1
-        if own is None:
-            own = (
-                (other + step) if other is not None else (TOUCH_BACK if side == BACK else TOUCH_LAY)
-            )
-            tick = own
-        elif improve[i] and other is not None and abs(own - other) > 1:
-            tick = own - step  # inside the spread, still passive
-        else:
-            tick = own + step * offsets[i]
-        tick = min(max(tick, 0), 349)
-        if other is not None and (tick <= other if side == BACK else tick >= other):
-            tick = other + step  # never cross: the mix's placements are passive
+        if r >= 0.95 and b.sweep(side, ks[i], taker):
+            continue
+        # Every placed order ends cancelled or filled: with 70% places, 25% cancels and 5%
+        # sweeps, a sweep fills about nine orders whatever the book holds. The book stays
+        # liquid because orders also join behind the levels sweeps reach (only cancels take
+        # those): more while the book is below its size, fewer above it. Prices are anchored
+        # at the opening touch, as a pre-race favourite's are, so placements never cross.
+        deep_share = min(max(0.36 + 0.5 * (resting - len(b.live)) / resting, 0.05), 0.95)
+        off = far_offsets[i] if depth_roll[i] < deep_share else near_offsets[i]
+        tick = TOUCH_BACK + off if side == BACK else TOUCH_LAY - off
         b.rest(side, tick, sizes[i], accounts[i])
     return Workload(
         name=f"standard mix {ops:,} ops, {resting:,} resting",
