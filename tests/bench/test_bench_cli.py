@@ -28,3 +28,23 @@ def test_fails_clearly_from_an_install_without_benches(
     args = argparse.Namespace(quick=True, out="bench-results", no_progress=True)
     assert bench_cli.run(args) == 2
     assert "needs a source checkout" in capsys.readouterr().err
+
+
+def test_a_missing_peer_is_reported_not_faked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from benches import peers
+    from benches.measure import measure
+    from benches.workload import standard_mix
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("nautilus_trader", "flumine") else real(name, *a),
+    )
+    wl = standard_mix(100, seed=1, resting=10)
+    for engine in (peers.Nautilus(), peers.Flumine()):
+        row = measure(engine, wl, wl, repeat=1)
+        assert row["status"].startswith("not available:")
+        assert "ops_per_s" not in row
