@@ -33,3 +33,24 @@ def test_standard_mix(benchmark: Any, mix: Workload, engine_cls: type[Engine]) -
     engine = engine_cls()
     benchmark.extra_info["ops"] = mix.timed
     benchmark.pedantic(lambda: engine.run(mix), setup=_replay(engine, mix), rounds=5)
+
+
+def test_pool_bet_many(benchmark: Any) -> None:
+    import numpy as np
+
+    import pybet
+
+    rng = np.random.default_rng(1)
+    sel, stakes = rng.integers(1, 15, 200_000), rng.integers(100, 10_000, 200_000)
+    benchmark.extra_info["bets"] = len(sel)
+    benchmark(lambda: pybet.Pool("win", 14, 0.15).bet_many(sel, stakes))
+
+
+@pytest.mark.parametrize("runners", [8, 16, 24])
+def test_harville_depth_3(benchmark: Any, runners: int) -> None:
+    import numpy as np
+
+    from pybet import quant
+
+    p = np.random.default_rng(runners).dirichlet(np.ones(runners))
+    benchmark(quant.harville, p, 3)
