@@ -33,7 +33,10 @@ def _missing(module: str) -> str | None:
 class Nautilus(Engine):
     key = "nautilus"
     name = "nautilus_trader OrderBook (L3_MBO) + driver matching"
-    note = "the book does not match; the driver matches on it"
+    note = (
+        "the OrderBook stores L3 orders but does not match crossing orders: the driver "
+        "walks the opposite levels and deletes or reduces what an order takes"
+    )
 
     def unavailable(self) -> str | None:
         return _missing("nautilus_trader")
@@ -142,7 +145,10 @@ class Nautilus(Engine):
 class Flumine(Engine):
     key = "flumine"
     name = "flumine SimulatedOrder.place against a kept ladder"
-    note = "fills per order against levels; no book of others' orders"
+    note = (
+        "fills one order at a time against a ladder of levels and keeps no book of other "
+        "orders: the driver keeps the ladder and applies the fills to resting orders"
+    )
 
     def unavailable(self) -> str | None:
         return _missing("flumine")

@@ -63,6 +63,10 @@ def markdown(rep: dict[str, Any]) -> str:
         "",
         *throughput_table(rep["results"], _name(rep["results"], 0)),
         "",
+        "What each engine does:",
+        "",
+        *[f"- {e['name']}: {e['note']}" for e in rep.get("engines", [])],
+        "",
         f"## Exchange: recorded Betfair market ({w['betfair']['ops']:,} ops derived from "
         f"{w['betfair']['market_id']})",
         "",

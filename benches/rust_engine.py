@@ -24,7 +24,7 @@ BINARY = ROOT / "target" / "release" / "pybet-replay"
 class RustReplay(Engine):
     key = "rust"
     name = "pybet from Rust (replay binary, same stream)"
-    note = "the core without Python"
+    note = "the core without Python; same stream file, events drained every 4096"
 
     def unavailable(self) -> str | None:
         if BINARY.exists():

@@ -294,6 +294,7 @@ def run(
             "standard_mix": {"ops": mix.timed, "warm": mix.warm, **mix.meta},
             "betfair": {"ops": real.timed, **real.meta},
         },
+        "engines": [{"key": e.key, "name": e.name, "note": e.note} for e in eng],
         "agreement": agree,
         "ladders": ladders,
         "results": results,
