@@ -15,7 +15,11 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 _COMMANDS: dict[str, Command] = {}
 
 # Modules that define subcommands; imported lazily so that `pybet --version` stays fast.
-_SUBCOMMAND_MODULES: tuple[str, ...] = ("pybet.gateway.cli", "pybet.loadgen")
+_SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "pybet.gateway.cli",
+    "pybet.loadgen",
+    "pybet.bench_cli",
+)
 
 
 def register(

@@ -1,0 +1,1 @@
+"""pybet's benchmark suite (run it with ``pybet bench``; see ``benches/suite.py``)."""

@@ -1,0 +1,264 @@
+"""Engines that replay a :class:`~benches.workload.Workload`, behind one small interface.
+
+``setup(wl, record)`` builds a fresh engine and applies the warm-up ops (untimed); ``run(wl)``
+replays the timed ops; ``run(wl, lat)`` does the same and appends each op's latency in ns (a
+batch engine gives every op of a call that call's time); ``fills()`` after a recorded run lists
+``(taker op, maker op, tick, size)`` for the agreement check.
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from time import perf_counter_ns
+from typing import Any
+
+import numpy as np
+
+from benches.pybook import PyBook, PyBookMarket
+from benches.workload import MARKET, PLACE, Workload
+
+Fill = tuple[int, int, int, int]
+DRAIN_EVERY = 4096  # pybet events are drained as a consumer would (replay.rs does the same)
+
+
+class Engine:
+    """Base class: a name, whether it matches crossing orders itself, and availability."""
+
+    key = "engine"
+    name = "engine"
+    matches = True
+    note = ""
+
+    def unavailable(self) -> str | None:
+        return None
+
+    def setup(self, wl: Workload, record: bool = False) -> None:
+        raise NotImplementedError
+
+    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
+        raise NotImplementedError
+
+    def fills(self) -> list[Fill]:
+        raise NotImplementedError
+
+
+def _columns(wl: Workload) -> tuple[list[Any], ...]:
+    names = [wl.accounts[a] for a in wl.account.tolist()]
+    return (
+        wl.kind.tolist(),
+        wl.runner.tolist(),
+        wl.side.tolist(),
+        wl.tick.tolist(),
+        wl.size.tolist(),
+        wl.target.tolist(),
+        names,
+    )
+
+
+def new_exchange(wl: Workload) -> Any:
+    """A pybet exchange with the bench market open; deposits when accounts need funds."""
+    import pybet
+
+    ex = pybet.Exchange()
+    if hasattr(ex, "deposit"):
+        for a in wl.accounts:
+            ex.deposit(a, 10**15)
+    ex.create_market(MARKET, runners=list(wl.runners))
+    ex.open_market(MARKET)
+    return ex
+
+
+def _pybet_fills(events: list[dict[str, np.ndarray]], ids: list[int] | np.ndarray) -> list[Fill]:
+    op_of = {int(oid): i for i, oid in enumerate(np.asarray(ids).tolist()) if oid}
+    out: list[Fill] = []
+    for ev in events:
+        m = ev["kind"] == 3
+        for t, mk, tick, size in zip(
+            ev["order_id"][m].tolist(),
+            ev["other_order_id"][m].tolist(),
+            ev["tick"][m].tolist(),
+            ev["size"][m].tolist(),
+            strict=True,
+        ):
+            out.append((op_of[t], op_of[mk], tick, size))
+    return out
+
+
+class PybetPerCall(Engine):
+    key = "pybet_call"
+    name = "pybet, one call per op (place_tick / cancel)"
+    note = "matching, accounts, events and validation on every call"
+
+    def setup(self, wl: Workload, record: bool = False) -> None:
+        self.ex = new_exchange(wl)
+        self.cols = _columns(wl)
+        self.ids = [0] * len(wl)
+        self.record = record
+        self.events: list[dict[str, np.ndarray]] = []
+        self._replay(0, wl.warm, None)
+
+    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
+        self._replay(wl.warm, len(wl), lat)
+        self._drain()
+
+    def _drain(self) -> None:
+        ev = self.ex.events_arrays()
+        if self.record:
+            self.events.append(ev)
+
+    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
+        kind, runner, side, tick, size, target, names = self.cols
+        ids, place, cancel, drain = self.ids, self.ex.place_tick, self.ex.cancel, self._drain
+        if lat is None:
+            for i in range(lo, hi):
+                if kind[i] == PLACE:
+                    ids[i] = place(MARKET, runner[i], side[i], tick[i], size[i], names[i])
+                else:
+                    cancel(ids[target[i]], names[i], size[i] or None)
+                if not i & 0xFFF:
+                    drain()
+            return
+        t = perf_counter_ns
+        for i in range(lo, hi):
+            t0 = t()
+            if kind[i] == PLACE:
+                ids[i] = place(MARKET, runner[i], side[i], tick[i], size[i], names[i])
+            else:
+                cancel(ids[target[i]], names[i], size[i] or None)
+            lat.append(t() - t0)
+            if not i & 0xFFF:
+                drain()
+
+    def fills(self) -> list[Fill]:
+        return _pybet_fills(self.events, self.ids)
+
+
+class PybetBatch(Engine):
+    """Runs of consecutive places go to one ``place_many``, runs of cancels to one
+    ``cancel_many``: the stream's order is kept exactly (a cancel may name an order placed in
+    the run before it). Size reductions have no batch call yet and go one by one."""
+
+    key = "pybet_batch"
+    name = "pybet, numpy batch (place_many / cancel_many)"
+    note = (
+        "keeps the stream's order: one call per run of consecutive places or cancels "
+        "(about three ops in the standard mix); size reductions one by one"
+    )
+
+    def setup(self, wl: Workload, record: bool = False) -> None:
+        self.ex = new_exchange(wl)
+        self.ids = np.zeros(len(wl), dtype=np.uint64)
+        self.record = record
+        self.events: list[dict[str, np.ndarray]] = []
+        self.names = [wl.accounts[a] for a in wl.account.tolist()]
+        self.runs_warm = self._runs(wl, 0, wl.warm)
+        self.runs = self._runs(wl, wl.warm, len(wl))
+        self._replay(self.runs_warm, None)
+
+    def _runs(self, wl: Workload, lo: int, hi: int) -> list[tuple[Any, ...]]:
+        if hi <= lo:
+            return []
+        cuts = np.flatnonzero(np.diff(wl.kind[lo:hi])) + 1 + lo
+        bounds = [lo, *cuts.tolist(), hi]
+        runs = []
+        for a, b in pairwise(bounds):
+            names = self.names[a:b]
+            if wl.kind[a] == PLACE:
+                runs.append(
+                    (True, a, b, wl.runner[a:b], wl.side[a:b], wl.tick[a:b], wl.size[a:b], names)
+                )
+            else:
+                sizes = wl.size[a:b]
+                reduce = bool(sizes.any())
+                runs.append((False, a, b, wl.target[a:b], sizes.tolist(), reduce, names, None))
+        return runs
+
+    def _drain(self) -> None:
+        ev = self.ex.events_arrays()
+        if self.record:
+            self.events.append(ev)
+
+    def _replay(self, runs: list[tuple[Any, ...]], lat: list[int] | None) -> None:
+        ex, ids = self.ex, self.ids
+        place_many, cancel_many, cancel = ex.place_many, ex.cancel_many, ex.cancel
+        since = 0
+        t = perf_counter_ns
+        for run in runs:
+            t0 = t() if lat is not None else 0
+            if run[0]:
+                _, a, b, r, s, k, z, names = run
+                ids[a:b] = place_many(MARKET, r, s, k, z, names)["order_id"]
+            else:
+                _, a, b, tg, sizes, reduce, names, _ = run
+                if reduce:
+                    for oid, n, z in zip(ids[tg].tolist(), names, sizes, strict=True):
+                        cancel(oid, n, z or None)
+                else:
+                    cancel_many(ids[tg], names)
+            if lat is not None:
+                lat.extend([t() - t0] * (b - a))
+            since += b - a
+            if since >= DRAIN_EVERY:
+                self._drain()
+                since = 0
+
+    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
+        self._replay(self.runs, lat)
+        self._drain()
+
+    def fills(self) -> list[Fill]:
+        return _pybet_fills(self.events, self.ids)
+
+
+class PurePython(Engine):
+    key = "pure_python"
+    name = "pure-Python price-time book (dicts of deques)"
+    note = "matching only: no accounts, events, validation or self-match rule"
+
+    def setup(self, wl: Workload, record: bool = False) -> None:
+        self.single = len(wl.runners) == 1
+        self.book: PyBook | PyBookMarket = (
+            PyBook(record) if self.single else PyBookMarket(wl.runners, record)
+        )
+        self.cols = _columns(wl)
+        self._replay(0, wl.warm, None)
+
+    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
+        kind, runner, side, tick, size, target, _ = self.cols
+        book = self.book
+        cancel = book.cancel
+        t = perf_counter_ns
+        if isinstance(book, PyBook):
+            place = book.place
+            if lat is None:
+                for i in range(lo, hi):
+                    if kind[i] == PLACE:
+                        place(i, side[i], tick[i], size[i])
+                    else:
+                        cancel(target[i], size[i])
+            else:
+                for i in range(lo, hi):
+                    t0 = t()
+                    if kind[i] == PLACE:
+                        place(i, side[i], tick[i], size[i])
+                    else:
+                        cancel(target[i], size[i])
+                    lat.append(t() - t0)
+            return
+        mplace = book.place
+        for i in range(lo, hi):
+            t0 = t() if lat is not None else 0
+            if kind[i] == PLACE:
+                mplace(i, runner[i], side[i], tick[i], size[i])
+            else:
+                cancel(target[i], size[i])
+            if lat is not None:
+                lat.append(t() - t0)
+
+    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
+        self._replay(wl.warm, len(wl), lat)
+
+    def fills(self) -> list[Fill]:
+        if isinstance(self.book, PyBook):
+            return list(self.book.fills)
+        return [f for b in self.book.books.values() for f in b.fills]
