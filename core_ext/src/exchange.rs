@@ -730,6 +730,9 @@ impl Exchange {
         for f in fills.iter() {
             self.on_fill(f.maker_order, taker, f.tick, f.size);
         }
+        if !fills.is_empty() {
+            self.ledger_fills_done(taker);
+        }
     }
 
     /// Cancels `amount` of an order's unmatched size (all of it: the order leaves the book or
