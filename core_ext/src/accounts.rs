@@ -72,6 +72,9 @@ pub struct Ledger {
     pub commission_ppm: u32,
     /// Position of every order (indexed by `id - 1`): the hooks skip the hash lookup.
     pub order_pos: Vec<u32>,
+    /// The position each account touched last (a cache, not state: accounts mostly keep
+    /// trading the same market, so this skips the hash lookup).
+    pub last: Vec<u32>,
 }
 
 /// Parts per million: the resolution of commission rates.
@@ -80,10 +83,29 @@ pub const PPM: u32 = 1_000_000;
 impl Ledger {
     #[inline]
     pub(crate) fn position_of(&self, account: u32, market: u32) -> Option<usize> {
+        if let Some(&p) = self.last.get(account as usize) {
+            if self
+                .positions
+                .get(p as usize)
+                .is_some_and(|pos| pos.market == market && pos.account == account)
+            {
+                return Some(p as usize);
+            }
+        }
         self.index.get(&key(account, market)).map(|&p| p as usize)
     }
 
     pub(crate) fn ensure_position(&mut self, account: u32, market: u32, n: usize) -> usize {
+        let p = self.find_or_create(account, market, n);
+        let a = account as usize;
+        if self.last.len() <= a {
+            self.last.resize(a + 1, u32::MAX);
+        }
+        self.last[a] = p as u32;
+        p
+    }
+
+    fn find_or_create(&mut self, account: u32, market: u32, n: usize) -> usize {
         if let Some(p) = self.position_of(account, market) {
             return p;
         }

@@ -434,7 +434,12 @@ impl Exchange {
             return PlaceReport::rejected(code);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
-        let account = self.intern_account(req.account);
+        // (With the funds check only deposited, hence interned, accounts get here; the lookup
+        // above is reused rather than hashing the name twice.)
+        let account = match known {
+            Some(a) => a,
+            None => self.intern_account(req.account),
+        };
         let id = self.accept(m, r, account, req);
         self.run(id)
     }
