@@ -484,8 +484,10 @@ impl Exchange {
             return PlaceReport::rejected(code);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
+        // (With the funds check only deposited, hence interned, accounts get here; the lookup
+        // above is reused rather than hashing the name twice.)
         let account = match known {
-            Some(idx) => idx,
+            Some(a) => a,
             None => self.intern_account(req.account),
         };
         let id = self.accept(m, r, account, req);
@@ -791,6 +793,9 @@ impl Exchange {
         }
         for f in fills.iter() {
             self.on_fill(f.maker_order, taker, f.tick, f.size);
+        }
+        if !fills.is_empty() {
+            self.ledger_fills_done(taker);
         }
     }
 

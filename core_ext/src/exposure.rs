@@ -118,7 +118,7 @@ pub fn matched_delta(side: Side, price: PriceFx, size: Money) -> (i128, i128) {
 
 /// The worst P&L (fixed point) of `win`/`lose` with `places` winners among the runners not
 /// `removed`, optionally with `(runner, dw, dl)` applied first (a what-if, nothing mutated).
-#[inline]
+#[inline(always)]
 #[must_use]
 pub fn worst_case(
     win: &[i128],
