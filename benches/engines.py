@@ -8,7 +8,6 @@ batch engine gives every op of a call that call's time); ``fills()`` after a rec
 
 from __future__ import annotations
 
-from itertools import pairwise
 from time import perf_counter_ns
 from typing import Any
 
@@ -134,80 +133,66 @@ class PybetPerCall(Engine):
 
 
 class PybetBatch(Engine):
-    """Runs of consecutive places go to one ``place_many``, runs of cancels to one
-    ``cancel_many``: the stream's order is kept exactly (a cancel may name an order placed in
-    the run before it). Size reductions have no batch call yet and go one by one."""
+    """The stream in chunks of ``CHUNK`` rows, each one ``execute_many`` call that applies its
+    places and cancels in the stream's order. A cancel names its order by engine id when the
+    order was placed in an earlier chunk, or as ``-1 - row`` of its own chunk."""
 
     key = "pybet_batch"
-    name = "pybet, numpy batch (place_many / cancel_many)"
-    note = (
-        "keeps the stream's order: one call per run of consecutive places or cancels "
-        "(about three ops in the standard mix); size reductions one by one"
-    )
+    name = "pybet, numpy batch (execute_many)"
+    note = "mixed places and cancels in stream order, 4096 rows per call"
+    CHUNK = DRAIN_EVERY
 
     def setup(self, wl: Workload, record: bool = False) -> None:
         self.ex = new_exchange(wl)
-        self.ids = np.zeros(len(wl), dtype=np.uint64)
+        self.ids = np.zeros(len(wl), dtype=np.int64)
         self.record = record
         self.events: list[dict[str, np.ndarray]] = []
-        self.names = [wl.accounts[a] for a in wl.account.tolist()]
-        self.runs_warm = self._runs(wl, 0, wl.warm)
-        self.runs = self._runs(wl, wl.warm, len(wl))
-        self._replay(self.runs_warm, None)
-
-    def _runs(self, wl: Workload, lo: int, hi: int) -> list[tuple[Any, ...]]:
-        if hi <= lo:
-            return []
-        cuts = np.flatnonzero(np.diff(wl.kind[lo:hi])) + 1 + lo
-        bounds = [lo, *cuts.tolist(), hi]
-        runs = []
-        for a, b in pairwise(bounds):
-            names = self.names[a:b]
-            if wl.kind[a] == PLACE:
-                runs.append(
-                    (True, a, b, wl.runner[a:b], wl.side[a:b], wl.tick[a:b], wl.size[a:b], names)
-                )
-            else:
-                sizes = wl.size[a:b]
-                reduce = bool(sizes.any())
-                runs.append((False, a, b, wl.target[a:b], sizes.tolist(), reduce, names, None))
-        return runs
+        self.accounts = list(wl.accounts)
+        self.wl = wl
+        self.account_ids = wl.account.astype(np.uint32)
+        self.kinds = np.where(wl.kind == PLACE, 0, 1).astype(np.uint8)
+        self._replay(0, wl.warm, None)
 
     def _drain(self) -> None:
         ev = self.ex.events_arrays()
         if self.record:
             self.events.append(ev)
 
-    def _replay(self, runs: list[tuple[Any, ...]], lat: list[int] | None) -> None:
-        ex, ids = self.ex, self.ids
-        place_many, cancel_many, cancel = ex.place_many, ex.cancel_many, ex.cancel
-        since = 0
+    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
+        wl, ids, execute = self.wl, self.ids, self.ex.execute_many
         t = perf_counter_ns
-        for run in runs:
+        for a in range(lo, hi, self.CHUNK):
+            b = min(a + self.CHUNK, hi)
             t0 = t() if lat is not None else 0
-            if run[0]:
-                _, a, b, r, s, k, z, names = run
-                ids[a:b] = place_many(MARKET, r, s, k, z, names)["order_id"]
-            else:
-                _, a, b, tg, sizes, reduce, names, _ = run
-                if reduce:
-                    for oid, n, z in zip(ids[tg].tolist(), names, sizes, strict=True):
-                        cancel(oid, n, z or None)
-                else:
-                    cancel_many(ids[tg], names)
+            kinds = self.kinds[a:b]
+            tg = wl.target[a:b].astype(np.int64)
+            cancel = kinds == 1
+            local = cancel & (tg >= a)
+            # Resolving earlier chunks' ids is the caller's bookkeeping, so it is timed too.
+            targets = np.where(local, -1 - (tg - a), ids[np.where(cancel & ~local, tg, 0)])
+            out = execute(
+                MARKET,
+                kinds,
+                wl.runner[a:b],
+                wl.side[a:b],
+                wl.tick[a:b],
+                wl.size[a:b],
+                targets,
+                self.accounts,
+                account_ids=self.account_ids[a:b],
+            )
+            ids[a:b] = out["order_id"]
             if lat is not None:
                 lat.extend([t() - t0] * (b - a))
-            since += b - a
-            if since >= DRAIN_EVERY:
-                self._drain()
-                since = 0
+            self._drain()
 
     def run(self, wl: Workload, lat: list[int] | None = None) -> None:
-        self._replay(self.runs, lat)
+        self._replay(wl.warm, len(wl), lat)
         self._drain()
 
     def fills(self) -> list[Fill]:
-        return _pybet_fills(self.events, self.ids)
+        place_ids = np.where(self.kinds == 0, self.ids, 0)
+        return _pybet_fills(self.events, place_ids)
 
 
 class PurePython(Engine):

@@ -512,6 +512,23 @@ class Exchange:
         account_ids: _npt.NDArray[_np.uint32] | None = None,
     ) -> dict[str, _npt.NDArray[_Any]]:
         """Cancel many orders (GIL released); ``accounts`` as for :meth:`place_many`."""
+    def execute_many(
+        self,
+        market_id: str,
+        kinds: _npt.NDArray[_np.uint8],
+        runners: _npt.NDArray[_np.int64],
+        sides: _npt.NDArray[_np.uint8],
+        ticks: _npt.NDArray[_np.uint16],
+        sizes: _npt.NDArray[_np.int64],
+        targets: _npt.NDArray[_np.int64],
+        accounts: str | list[str],
+        *,
+        account_ids: _npt.NDArray[_np.uint32] | None = None,
+    ) -> dict[str, _npt.NDArray[_Any]]:
+        """Places (kind 0) and cancels (kind 1) mixed, applied in row order (GIL released).
+        A cancel's ``sizes[i]`` is the reduction (0: all of it) and ``targets[i]`` an order id,
+        or ``-1 - j`` for the order placed by row ``j < i`` of this call. Returns ``order_id``,
+        ``status``, ``size_matched``, ``size_cancelled`` and ``reject_code`` per row."""
     def snapshot(self) -> bytes: ...
     @staticmethod
     def restore(blob: bytes) -> Exchange: ...

@@ -11,6 +11,7 @@ use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec, Order};
 
 use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
+use crate::batch;
 use crate::errors::{
     AlreadySettled, InsufficientFunds, InvalidArgument, InvalidMarketState, InvalidPrice,
     InvalidSize, MarketExists, NotOwner, PybetError, RunnerRemoved, SnapshotError, UnknownMarket,
@@ -711,86 +712,15 @@ impl PyExchange {
         accounts: &Bound<'py, PyAny>,
         account_ids: Option<PyReadonlyArray1<'py, u32>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let runners = runners.as_slice()?;
-        let sides = sides.as_slice()?;
-        let ticks = ticks.as_slice()?;
-        let sizes = sizes.as_slice()?;
-        let n = runners.len();
-        if sides.len() != n || ticks.len() != n || sizes.len() != n {
-            return Err(InvalidArgument::new_err(
-                "place_many arrays must have equal lengths",
-            ));
-        }
-        let table = BatchAccounts::extract(accounts, account_ids.as_ref(), n)?;
+        let cols = place_columns(&runners, &sides, &ticks, &sizes, None)?;
+        let table = extract_accounts(accounts, account_ids.as_ref(), cols.runners.len())?;
         let ex = &mut self.inner;
-        let (order_id, status, matched, reject) = py.detach(|| {
-            let mut order_id = Vec::with_capacity(n);
-            let mut status = Vec::with_capacity(n);
-            let mut matched = Vec::with_capacity(n);
-            let mut reject = Vec::with_capacity(n);
-            let mut known: Vec<Option<u32>> =
-                table.names.iter().map(|a| ex.account_idx(a)).collect();
-            let market = ex.market_idx(market_id);
-            let mut last_runner: Option<(i64, u16)> = None;
-            for i in 0..n {
-                let k = table.row(i);
-                let name = table.names[k].as_str();
-                let rep = market.and_then(|m| {
-                    let r = match last_runner {
-                        Some((sel, r)) if sel == runners[i] => r,
-                        _ => {
-                            let r = ex
-                                .market_at(m)
-                                .runner_index(runners[i])
-                                .ok_or(ErrorCode::UnknownRunner)?;
-                            last_runner = Some((runners[i], r));
-                            r
-                        }
-                    };
-                    let side = match sides[i] {
-                        0 => Side::Back,
-                        1 => Side::Lay,
-                        _ => return Err(ErrorCode::InvalidArgument),
-                    };
-                    let req = PlaceRequest {
-                        market_id,
-                        runner: runners[i],
-                        side,
-                        tick: ticks[i],
-                        size: sizes[i],
-                        account: name,
-                        client_order_id: None,
-                        time_in_force: TimeInForce::Gtc,
-                        min_fill_size: None,
-                        persistence: Persistence::Lapse,
-                    };
-                    ex.place_indexed(m, r, known[k], &req)
-                });
-                match rep {
-                    Ok(r) => {
-                        if known[k].is_none() && r.reject.is_none() {
-                            known[k] = ex.account_idx(name);
-                        }
-                        order_id.push(r.order_id);
-                        status.push(PyOrderStatus::from_core(r.status) as u8);
-                        matched.push(r.size_matched);
-                        reject.push(r.reject.map_or(0, ErrorCode::as_u8));
-                    }
-                    Err(code) => {
-                        order_id.push(0);
-                        status.push(PyOrderStatus::REJECTED as u8);
-                        matched.push(0);
-                        reject.push(code.as_u8());
-                    }
-                }
-            }
-            (order_id, status, matched, reject)
-        });
+        let out = py.detach(|| batch::place(ex, market_id, &cols, &table));
         let d = PyDict::new(py);
-        d.set_item("order_id", order_id.into_pyarray(py))?;
-        d.set_item("status", status.into_pyarray(py))?;
-        d.set_item("size_matched", matched.into_pyarray(py))?;
-        d.set_item("reject_code", reject.into_pyarray(py))?;
+        d.set_item("order_id", out.order_id.into_pyarray(py))?;
+        d.set_item("status", out.status.into_pyarray(py))?;
+        d.set_item("size_matched", out.size_matched.into_pyarray(py))?;
+        d.set_item("reject_code", out.reject.into_pyarray(py))?;
         Ok(d)
     }
 
@@ -805,30 +735,53 @@ impl PyExchange {
         account_ids: Option<PyReadonlyArray1<'py, u32>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let ids = order_ids.as_slice()?;
-        let n = ids.len();
-        let table = BatchAccounts::extract(accounts, account_ids.as_ref(), n)?;
+        let table = extract_accounts(accounts, account_ids.as_ref(), ids.len())?;
         let ex = &mut self.inner;
-        let (cancelled, reject) = py.detach(|| {
-            let mut cancelled = Vec::with_capacity(n);
-            let mut reject = Vec::with_capacity(n);
-            let known: Vec<Option<u32>> = table.names.iter().map(|a| ex.account_idx(a)).collect();
-            for (i, &id) in ids.iter().enumerate() {
-                match ex.cancel_indexed(id, known[table.row(i)], None) {
-                    Ok(r) => {
-                        cancelled.push(r.size_cancelled);
-                        reject.push(r.reject.map_or(0, ErrorCode::as_u8));
-                    }
-                    Err(code) => {
-                        cancelled.push(0);
-                        reject.push(code.as_u8());
-                    }
-                }
-            }
-            (cancelled, reject)
-        });
+        let out = py.detach(|| batch::cancel(ex, ids, &table));
         let d = PyDict::new(py);
-        d.set_item("size_cancelled", cancelled.into_pyarray(py))?;
-        d.set_item("reject_code", reject.into_pyarray(py))?;
+        d.set_item("size_cancelled", out.size_cancelled.into_pyarray(py))?;
+        d.set_item("reject_code", out.reject.into_pyarray(py))?;
+        Ok(d)
+    }
+
+    /// Places and cancels mixed in one call, applied in row order (GIL released): the batch
+    /// face for replaying a stream. `kinds[i]` is 0 (place a GTC/LAPSE order from `runners`,
+    /// `sides`, `ticks`, `sizes`) or 1 (cancel: `sizes[i]` is the reduction, 0 for the whole
+    /// unmatched size; `targets[i]` is an order id, or `-1 - j` for the order placed by row
+    /// `j < i` of this call). Returns `order_id` (the new or cancelled order), `status`,
+    /// `size_matched`, `size_cancelled` and `reject_code` per row; nothing is raised per row.
+    #[pyo3(signature = (market_id, kinds, runners, sides, ticks, sizes, targets, accounts, *, account_ids = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn execute_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        market_id: &str,
+        kinds: PyReadonlyArray1<'py, u8>,
+        runners: PyReadonlyArray1<'py, i64>,
+        sides: PyReadonlyArray1<'py, u8>,
+        ticks: PyReadonlyArray1<'py, u16>,
+        sizes: PyReadonlyArray1<'py, i64>,
+        targets: PyReadonlyArray1<'py, i64>,
+        accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let kinds = kinds.as_slice()?;
+        let targets = targets.as_slice()?;
+        let cols = place_columns(&runners, &sides, &ticks, &sizes, Some(kinds.len()))?;
+        if targets.len() != kinds.len() {
+            return Err(InvalidArgument::new_err(
+                "execute_many arrays must have equal lengths",
+            ));
+        }
+        let table = extract_accounts(accounts, account_ids.as_ref(), kinds.len())?;
+        let ex = &mut self.inner;
+        let out = py.detach(|| batch::execute(ex, market_id, kinds, &cols, targets, &table));
+        let d = PyDict::new(py);
+        d.set_item("order_id", out.order_id.into_pyarray(py))?;
+        d.set_item("status", out.status.into_pyarray(py))?;
+        d.set_item("size_matched", out.size_matched.into_pyarray(py))?;
+        d.set_item("size_cancelled", out.size_cancelled.into_pyarray(py))?;
+        d.set_item("reject_code", out.reject.into_pyarray(py))?;
         Ok(d)
     }
 
@@ -906,82 +859,102 @@ pub fn reject_codes() -> Vec<(u8, &'static str)> {
         .collect()
 }
 
-/// The accounts of a batch: distinct names and, per row, an index into them (extracted once,
-/// so that the loop does no Python work and hashes each distinct name once).
-struct BatchAccounts {
-    names: Vec<String>,
-    rows: Option<Vec<u32>>,
+/// The order columns of a batch call, checked for equal lengths (`n` when another column sets
+/// the length).
+fn place_columns<'a>(
+    runners: &'a PyReadonlyArray1<'_, i64>,
+    sides: &'a PyReadonlyArray1<'_, u8>,
+    ticks: &'a PyReadonlyArray1<'_, u16>,
+    sizes: &'a PyReadonlyArray1<'_, i64>,
+    n: Option<usize>,
+) -> PyResult<batch::PlaceColumns<'a>> {
+    let cols = batch::PlaceColumns {
+        runners: runners.as_slice()?,
+        sides: sides.as_slice()?,
+        ticks: ticks.as_slice()?,
+        sizes: sizes.as_slice()?,
+    };
+    let n = n.unwrap_or(cols.runners.len());
+    if [
+        cols.runners.len(),
+        cols.sides.len(),
+        cols.ticks.len(),
+        cols.sizes.len(),
+    ]
+    .iter()
+    .any(|&len| len != n)
+    {
+        return Err(InvalidArgument::new_err(
+            "batch arrays must have equal lengths",
+        ));
+    }
+    Ok(cols)
 }
 
-impl BatchAccounts {
-    fn extract(
-        accounts: &Bound<'_, PyAny>,
-        account_ids: Option<&PyReadonlyArray1<'_, u32>>,
-        n: usize,
-    ) -> PyResult<Self> {
-        let bad = || InvalidArgument::new_err("accounts must be a str or a list of str");
-        if let Some(ids) = account_ids {
-            let names: Vec<String> = accounts.extract().map_err(|_| bad())?;
-            let ids = ids.as_slice()?;
-            if ids.len() != n {
-                return Err(InvalidArgument::new_err(
-                    "account_ids must have one entry per row",
-                ));
-            }
-            if ids.iter().any(|&k| k as usize >= names.len()) {
-                return Err(InvalidArgument::new_err(
-                    "account_ids must index the accounts table",
-                ));
-            }
-            return Ok(BatchAccounts {
-                names,
-                rows: Some(ids.to_vec()),
-            });
-        }
-        if let Ok(one) = accounts.cast::<PyString>() {
-            return Ok(BatchAccounts {
-                names: vec![one.to_str()?.to_owned()],
-                rows: None,
-            });
-        }
-        let list = accounts.cast::<PyList>().map_err(|_| bad())?;
-        if list.len() != n {
+/// The accounts of a batch, extracted once: distinct names and each row's index into them, so
+/// that the loop does no Python work and hashes each distinct name once.
+fn extract_accounts(
+    accounts: &Bound<'_, PyAny>,
+    account_ids: Option<&PyReadonlyArray1<'_, u32>>,
+    n: usize,
+) -> PyResult<batch::Accounts> {
+    let bad = || InvalidArgument::new_err("accounts must be a str or a list of str");
+    if let Some(ids) = account_ids {
+        let names: Vec<String> = accounts.extract().map_err(|_| bad())?;
+        let ids = ids.as_slice()?;
+        if ids.len() != n {
             return Err(InvalidArgument::new_err(
-                "accounts must have one name per row",
+                "account_ids must have one entry per row",
             ));
         }
-        // Rows usually repeat a few str objects: dedupe by identity, extract each once.
-        let mut seen: rustc_hash::FxHashMap<usize, u32> = rustc_hash::FxHashMap::default();
-        let mut names = Vec::new();
-        let mut rows = Vec::with_capacity(n);
-        for item in list.iter() {
-            let key = item.as_ptr() as usize;
-            let k = match seen.get(&key) {
-                Some(&k) => k,
-                None => {
-                    let name = item
-                        .cast::<PyString>()
-                        .map_err(|_| bad())?
-                        .to_str()?
-                        .to_owned();
-                    let k = names.len() as u32;
-                    names.push(name);
-                    seen.insert(key, k);
-                    k
-                }
-            };
-            rows.push(k);
+        if ids.iter().any(|&k| k as usize >= names.len()) {
+            return Err(InvalidArgument::new_err(
+                "account_ids must index the accounts table",
+            ));
         }
-        Ok(BatchAccounts {
+        return Ok(batch::Accounts {
             names,
-            rows: Some(rows),
-        })
+            rows: Some(ids.to_vec()),
+        });
     }
-
-    #[inline]
-    fn row(&self, i: usize) -> usize {
-        self.rows.as_ref().map_or(0, |r| r[i] as usize)
+    if let Ok(one) = accounts.cast::<PyString>() {
+        return Ok(batch::Accounts {
+            names: vec![one.to_str()?.to_owned()],
+            rows: None,
+        });
     }
+    let list = accounts.cast::<PyList>().map_err(|_| bad())?;
+    if list.len() != n {
+        return Err(InvalidArgument::new_err(
+            "accounts must have one name per row",
+        ));
+    }
+    // Rows usually repeat a few str objects: dedupe by identity, extract each once.
+    let mut seen: rustc_hash::FxHashMap<usize, u32> = rustc_hash::FxHashMap::default();
+    let mut names = Vec::new();
+    let mut rows = Vec::with_capacity(n);
+    for item in list.iter() {
+        let key = item.as_ptr() as usize;
+        let k = match seen.get(&key) {
+            Some(&k) => k,
+            None => {
+                let name = item
+                    .cast::<PyString>()
+                    .map_err(|_| bad())?
+                    .to_str()?
+                    .to_owned();
+                let k = names.len() as u32;
+                names.push(name);
+                seen.insert(key, k);
+                k
+            }
+        };
+        rows.push(k);
+    }
+    Ok(batch::Accounts {
+        names,
+        rows: Some(rows),
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 
 mod accounts;
+mod batch;
 mod errors;
 mod exchange;
 mod exchange_types;

@@ -195,3 +195,73 @@ def test_ladder_round_trip_and_types() -> None:
         assert ladder.price_to_tick(float(price)) == tick
     assert not ladder.is_valid_price("2.01")
     assert ladder.ticks_between("2", "3") == 50
+
+
+mixed = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just(0),
+            st.sampled_from([1, 2, 7]),
+            st.integers(0, 1),
+            st.integers(95, 110),
+            st.integers(-5, 500),
+            st.sampled_from(["a", "b", "c"]),
+        ),
+        st.tuples(
+            st.just(1),
+            st.integers(-12, 12),  # target: an order id, or -1 - row of this batch
+            st.just(0),
+            st.just(0),
+            st.integers(-1, 300),  # reduction, 0 = all
+            st.sampled_from(["a", "b", "c"]),
+        ),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=60)
+@given(mixed)
+def test_execute_many_equals_one_by_one(rows: list[tuple[int, int, int, int, int, str]]) -> None:
+    one, batch = fresh(), fresh()
+    expected: list[tuple[int, int, int, str | None]] = []
+    for i, (kind, a, side, tick, size, account) in enumerate(rows):
+        if kind == 0:
+            try:
+                rep = one.place(M, a, side, ladder.tick_to_price(tick), size, account)
+                expected.append((rep.order_id, rep.size_matched, 0, rep.reject_code))
+            except pybet.UnknownRunner:
+                expected.append((0, 0, 0, "UNKNOWN_RUNNER"))
+            continue
+        if a < 0 and -1 - a >= i:
+            expected.append((0, 0, 0, "INVALID_ARGUMENT"))
+            continue
+        oid = expected[-1 - a][0] if a < 0 else a
+        try:
+            c = one.cancel(oid, account, size or None)
+            expected.append((oid, 0, c.size_cancelled, c.reject_code))
+        except pybet.PybetError as e:
+            expected.append((oid, 0, 0, e.code))
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(6)]
+    out = batch.execute_many(
+        M,
+        np.array(cols[0], dtype=np.uint8),
+        np.array([r[1] if r[0] == 0 else 0 for r in rows], dtype=np.int64),
+        np.array(cols[2], dtype=np.uint8),
+        np.array(cols[3], dtype=np.uint16),
+        np.array(cols[4], dtype=np.int64),
+        np.array([r[1] if r[0] == 1 else 0 for r in rows], dtype=np.int64),
+        list(cols[5]),
+    )
+    got = [
+        (int(o), int(m), int(c), pybet.REJECT_CODES.get(int(r)))
+        for o, m, c, r in zip(
+            out["order_id"],
+            out["size_matched"],
+            out["size_cancelled"],
+            out["reject_code"],
+            strict=True,
+        )
+    ]
+    assert got == expected
+    assert batch.state_hash() == one.state_hash()
