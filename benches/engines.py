@@ -85,7 +85,7 @@ def _pybet_fills(events: list[dict[str, np.ndarray]], ids: list[int] | np.ndarra
 
 class PybetPerCall(Engine):
     key = "pybet_call"
-    name = "pybet, one call per op (place_tick / cancel)"
+    name = "pybet, one call per op (place_tick / cancel_size)"
     note = "matching, accounts, events and validation on every call"
 
     def setup(self, wl: Workload, record: bool = False) -> None:
@@ -107,7 +107,7 @@ class PybetPerCall(Engine):
 
     def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
         kind, runner, side, tick, size, target, names = self.cols
-        ids, place, cancel, drain = self.ids, self.ex.place_tick, self.ex.cancel, self._drain
+        ids, place, cancel, drain = self.ids, self.ex.place_tick, self.ex.cancel_size, self._drain
         if lat is None:
             for i in range(lo, hi):
                 if kind[i] == PLACE:

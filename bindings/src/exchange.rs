@@ -533,6 +533,22 @@ impl PyExchange {
         })
     }
 
+    /// `cancel` without a report object: returns the size cancelled (0 when the order had
+    /// nothing left or its market is not open; `cancel` tells why). Raises like `cancel`.
+    #[pyo3(signature = (order_id, account, size_reduction = None))]
+    fn cancel_size(
+        &mut self,
+        order_id: u64,
+        account: &str,
+        size_reduction: Option<i64>,
+    ) -> PyResult<i64> {
+        let rep = self
+            .inner
+            .cancel(order_id, account, size_reduction)
+            .map_err(raise)?;
+        Ok(rep.size_cancelled)
+    }
+
     /// Moves an order to a new price (a new order id, losing queue position), atomically.
     fn replace(
         &mut self,

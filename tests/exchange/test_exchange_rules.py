@@ -248,3 +248,19 @@ def test_reports_and_orders_convert_to_dicts(ex: pybet.Exchange) -> None:
     assert ex.order(rep.order_id).to_dict()["price"] == 2.5
     assert "PlaceReport(" in repr(rep)
     assert ex.orders(account="a", market_id=M) == [ex.order(rep.order_id)]
+
+
+def test_cancel_size_is_cancel_without_a_report() -> None:
+    ex = pybet.Exchange()
+    ex.create_market("1.9", runners=[1])
+    ex.open_market("1.9")
+    ex.deposit("a", 10_000_00)
+    oid = ex.place_tick("1.9", 1, pybet.Side.BACK, 100, 500, "a")
+    assert ex.cancel_size(oid, "a", 200) == 200
+    assert ex.order(oid).size_remaining == 300
+    assert ex.cancel_size(oid, "a") == 300
+    assert ex.cancel_size(oid, "a") == 0  # nothing left: cancel() reports ORDER_NOT_ACTIVE
+    with pytest.raises(pybet.NotOwner):
+        ex.cancel_size(oid, "b")
+    with pytest.raises(pybet.UnknownOrder):
+        ex.cancel_size(999, "a")
