@@ -182,6 +182,12 @@ impl Exchange {
         self.orders.iter()
     }
 
+    /// How many orders were ever accepted (the last order id).
+    #[must_use]
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
     /// The name of an interned account.
     #[must_use]
     pub fn account_name(&self, idx: u32) -> &str {
