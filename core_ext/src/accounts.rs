@@ -104,7 +104,7 @@ impl Ledger {
     }
 
     /// Re-evaluates a position's exposure and keeps its account's total in step.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn refresh(&mut self, p: usize, market: &Market) {
         let pos = &mut self.positions[p];
         let new = exposure_of(worst_case(

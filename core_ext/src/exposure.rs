@@ -204,10 +204,23 @@ impl Position {
 #[inline]
 #[must_use]
 pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128) {
-    let s = i128::from(amount);
     match side {
-        Side::Back => (0, -s * FX),
-        Side::Lay => (-s * (i128::from(price) - FX), 0),
+        Side::Back => (0, -i128::from(amount) * FX),
+        Side::Lay => (-odds_product(amount, price), 0),
+    }
+}
+
+/// `amount * (price - 1)` in fixed point, with one 64-bit multiply: |amount| <= 10^12 and
+/// price - 1 < 10^7, so the magnitude stays below u64::MAX (not i64::MAX).
+#[inline(always)]
+fn odds_product(amount: Money, price: PriceFx) -> i128 {
+    let product = u64::try_from(price - PRICE_SCALE)
+        .ok()
+        .and_then(|odds| amount.unsigned_abs().checked_mul(odds));
+    match product {
+        Some(m) if amount >= 0 => i128::from(m),
+        Some(m) => -i128::from(m),
+        None => i128::from(amount) * i128::from(price - PRICE_SCALE),
     }
 }
 
@@ -216,7 +229,7 @@ pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128
 #[must_use]
 pub fn matched_delta(side: Side, price: PriceFx, size: Money) -> (i128, i128) {
     let s = i128::from(size);
-    let win = s * (i128::from(price) - FX);
+    let win = odds_product(size, price);
     match side {
         Side::Back => (win, -s * FX),
         Side::Lay => (-win, s * FX),
@@ -235,7 +248,9 @@ pub fn worst_case(
     places: u16,
     delta: Option<(usize, i128, i128)>,
 ) -> i128 {
-    let (dr, dw, dl) = delta.unwrap_or((usize::MAX, 0, 0));
+    let Some((dr, dw, dl)) = delta else {
+        return worst_now(win, lose, sum_lose, removed, places);
+    };
     let sum_l = sum_lose + dl;
     let d_at = |i: usize| {
         if i == dr {
@@ -255,6 +270,23 @@ pub fn worst_case(
         return sum_l + if any { min } else { 0 };
     }
     worst_k(win, lose, sum_l, removed, places, (dr, dw, dl))
+}
+
+/// [`worst_case`] without a what-if: the re-evaluation after every change. The single-place
+/// loop walks the slices in step (no index, no bounds checks, no what-if branch).
+#[inline(always)]
+fn worst_now(win: &[i128], lose: &[i128], sum_lose: i128, removed: &[bool], places: u16) -> i128 {
+    if places == 1 {
+        let (mut min, mut any) = (i128::MAX, false);
+        for ((&w, &l), &gone) in win.iter().zip(lose).zip(removed) {
+            if !gone {
+                min = min.min(w - l);
+                any = true;
+            }
+        }
+        return sum_lose + if any { min } else { 0 };
+    }
+    worst_k(win, lose, sum_lose, removed, places, (usize::MAX, 0, 0))
 }
 
 /// The k > 1 case of [`worst_case`]: a partial selection over the runners, O(n).
@@ -427,5 +459,22 @@ mod tests {
             .map(|l| (l.runner(), l.side(), l.price(), l.size))
             .collect();
         assert_eq!(got, vec![(0, Side::Back, 15_000, 60)]);
+    }
+
+    #[test]
+    fn odds_product_is_exact_at_the_extremes() {
+        // MAX_SIZE at 1000.0: 10^12 * 999 * 10^4 > i64::MAX, still exact.
+        let (size, price) = (1_000_000_000_000_i64, 1_000 * P);
+        let exact = i128::from(size) * i128::from(price - P);
+        assert!(exact > i128::from(i64::MAX));
+        assert_eq!(odds_product(size, price), exact);
+        assert_eq!(odds_product(-size, price), -exact);
+        assert_eq!(unmatched_delta(Side::Lay, price, -size), (exact, 0));
+        assert_eq!(
+            matched_delta(Side::Lay, price, size),
+            (-exact, size as i128 * FX)
+        );
+        // A price at or below 1.0 never reaches here, but stays exact through the fallback.
+        assert_eq!(odds_product(7, P / 2), -7 * i128::from(P / 2));
     }
 }
