@@ -7,27 +7,12 @@
 use crate::error::ErrorCode;
 use crate::exchange::Exchange;
 use crate::exposure::{
-    exposure_of, key, matched_delta, unmatched_delta, worst_case, Position, PositionIndex,
+    exposure_of, key, matched_delta, unmatched_delta, worst_case, Lot, Position, PositionIndex,
 };
 use crate::ladder;
 use crate::market::Market;
 use crate::snapshot::{Reader, SnapshotError, Writer};
-use crate::types::{Money, OrderId, PriceFx, Side, Tick};
-
-/// A matched bet, as settlement and a non-runner's price reduction need it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MatchedBet {
-    /// The backer's account index.
-    pub back_account: u32,
-    /// The layer's account index.
-    pub lay_account: u32,
-    /// Runner index.
-    pub runner: u16,
-    /// Price in fixed point (a ladder price, or reduced by a non-runner).
-    pub price: PriceFx,
-    /// Backer's stake.
-    pub size: Money,
-}
+use crate::types::{Money, OrderId, Side, Tick};
 
 /// Where a market is in settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,13 +27,12 @@ pub enum Settlement {
     Voided = 2,
 }
 
-/// Per market: who holds a position, the matched bets, the commission override.
+/// Per market: who holds a position, the commission override, the settlement state. (Matched
+/// bets live in the positions' lots.)
 #[derive(Debug, Clone, Default)]
 pub struct MarketLedger {
     /// Position indices, in the order the accounts first acted on the market.
     pub positions: Vec<u32>,
-    /// Every matched bet still live (cleared at settlement).
-    pub bets: Vec<MatchedBet>,
     /// Commission rate override in parts per million.
     pub commission_ppm: Option<u32>,
     /// Settlement state.
@@ -75,6 +59,9 @@ pub struct Ledger {
     /// The position each account touched last (a cache, not state: accounts mostly keep
     /// trading the same market, so this skips the hash lookup).
     pub last: Vec<u32>,
+    /// Maker positions filled by the current taker, re-evaluated once after its fills
+    /// (scratch, not state).
+    pub dirty: Vec<u32>,
 }
 
 /// Parts per million: the resolution of commission rates.
@@ -117,7 +104,7 @@ impl Ledger {
     }
 
     /// Re-evaluates a position's exposure and keeps its account's total in step.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn refresh(&mut self, p: usize, market: &Market) {
         let pos = &mut self.positions[p];
         let new = exposure_of(worst_case(
@@ -324,14 +311,10 @@ impl Exchange {
             return 0;
         }
         let mut pos = Position::new(account, m, market.spec.runners.len());
-        for b in &ml.bets {
-            if b.back_account == account {
-                let (w, l) = matched_delta(Side::Back, b.price, b.size);
-                pos.apply(usize::from(b.runner), w, l);
-            }
-            if b.lay_account == account {
-                let (w, l) = matched_delta(Side::Lay, b.price, b.size);
-                pos.apply(usize::from(b.runner), w, l);
+        if let Some(p) = self.ledger.position_of(account, m) {
+            for l in &self.ledger.positions[p].lots {
+                let (w, l2) = matched_delta(l.side(), l.price(), l.size);
+                pos.apply(usize::from(l.runner()), w, l2);
             }
         }
         for o in self.orders.iter() {
@@ -410,10 +393,9 @@ impl Exchange {
         let price = ladder::TICKS[usize::from(tick)];
         let mk = self.orders.at(maker);
         let tk = self.orders.at(taker);
-        let (m, r) = (tk.market, usize::from(tk.runner));
-        let (maker_acct, taker_acct, maker_side) = (mk.account, tk.account, mk.side);
+        let r = usize::from(tk.runner);
+        let maker_side = mk.side;
         let taker_limit = ladder::TICKS[usize::from(tk.tick)];
-        let market = &self.markets[m as usize];
         let pos_of = |id: OrderId| self.ledger.order_pos[(id - 1) as usize] as usize;
         let (maker_pos, taker_pos) = (pos_of(maker), pos_of(taker));
         // Each side: its unmatched part leaves (at its own limit price) and becomes matched at
@@ -424,32 +406,32 @@ impl Exchange {
         ] {
             let (uw, ul) = unmatched_delta(side, limit, -size);
             let (mw, ml) = matched_delta(side, price, size);
-            self.ledger.positions[p].apply(r, uw + mw, ul + ml);
-            if p == maker_pos {
-                self.ledger.refresh(p, market);
-            }
+            let pos = &mut self.ledger.positions[p];
+            pos.apply(r, uw + mw, ul + ml);
+            pos.add_lot(r as u16, side, price, size);
         }
-        let (back_account, lay_account) = match maker_side {
-            Side::Back => (maker_acct, taker_acct),
-            Side::Lay => (taker_acct, maker_acct),
-        };
-        self.ledger.markets[m as usize].bets.push(MatchedBet {
-            back_account,
-            lay_account,
-            runner: r as u16,
-            price,
-            size,
-        });
+        // Nothing reads an exposure between the fills of one taker: each maker position is
+        // re-evaluated once in `ledger_fills_done` (consecutive fills of one account merge).
+        if self.ledger.dirty.last() != Some(&(maker_pos as u32)) {
+            self.ledger.dirty.push(maker_pos as u32);
+        }
     }
 
-    /// After the fills of one taker: its position is re-evaluated once, not per fill.
+    /// After the fills of one taker: its position and its makers' are re-evaluated once, not
+    /// per fill.
     pub(crate) fn ledger_fills_done(&mut self, taker: OrderId) {
         let p = self.ledger.order_pos[(taker - 1) as usize] as usize;
-        let m = self.orders.at(taker).market;
-        self.ledger.refresh(p, &self.markets[m as usize]);
+        let market = &self.markets[self.orders.at(taker).market as usize];
+        self.ledger.refresh(p, market);
+        let mut dirty = std::mem::take(&mut self.ledger.dirty);
+        for &q in &dirty {
+            self.ledger.refresh(q as usize, market);
+        }
+        dirty.clear();
+        self.ledger.dirty = dirty;
     }
 
-    /// Rebuilds every position of a market from its matched bets and live orders (after a
+    /// Rebuilds every position of a market from its lots and live orders (after a
     /// non-runner reprices or voids bets), keeping the account totals in step.
     pub(crate) fn rebuild_positions(&mut self, m: u32) {
         let live: Vec<OrderId> = self
@@ -468,12 +450,12 @@ impl Exchange {
         for &p in &positions {
             ledger.positions[p as usize].clear();
         }
-        for i in 0..ledger.markets[m as usize].bets.len() {
-            let b = ledger.markets[m as usize].bets[i];
-            for (acct, side) in [(b.back_account, Side::Back), (b.lay_account, Side::Lay)] {
-                let p = ledger.index[&key(acct, m)] as usize;
-                let (w, l) = matched_delta(side, b.price, b.size);
-                ledger.positions[p].apply(usize::from(b.runner), w, l);
+        for &p in &positions {
+            let pos = &mut ledger.positions[p as usize];
+            for i in 0..pos.lots.len() {
+                let l = pos.lots[i];
+                let (w, l2) = matched_delta(l.side(), l.price(), l.size);
+                pos.apply(usize::from(l.runner()), w, l2);
             }
         }
         for id in live {
@@ -505,14 +487,6 @@ impl Exchange {
                 }
                 None => w.u8(0),
             }
-            w.u64(ml.bets.len() as u64);
-            for b in &ml.bets {
-                w.u32(b.back_account);
-                w.u32(b.lay_account);
-                w.u16(b.runner);
-                w.i64(b.price);
-                w.i64(b.size);
-            }
             w.u32(ml.positions.len() as u32);
             for &p in &ml.positions {
                 let pos = &ledger.positions[p as usize];
@@ -520,6 +494,11 @@ impl Exchange {
                 for (&win, &lose) in pos.win.iter().zip(&pos.lose) {
                     w.i128(win);
                     w.i128(lose);
+                }
+                w.u32(pos.lots.len() as u32);
+                for l in &pos.lots {
+                    w.u64(l.key);
+                    w.i64(l.size);
                 }
             }
         }
@@ -541,7 +520,7 @@ impl Exchange {
         }
         for (m, market) in self.markets.iter().enumerate() {
             let n = market.spec.runners.len();
-            let mut ml = MarketLedger {
+            let ml = MarketLedger {
                 settlement: match r.u8()? {
                     0 => Settlement::Open,
                     1 => Settlement::Settled,
@@ -554,23 +533,6 @@ impl Exchange {
                 },
                 ..MarketLedger::default()
             };
-            let n_bets = r.u64()?;
-            for _ in 0..n_bets {
-                let b = MatchedBet {
-                    back_account: r.u32()?,
-                    lay_account: r.u32()?,
-                    runner: r.u16()?,
-                    price: r.i64()?,
-                    size: r.i64()?,
-                };
-                if b.back_account as usize >= n_accounts
-                    || b.lay_account as usize >= n_accounts
-                    || usize::from(b.runner) >= n
-                {
-                    return Err(SnapshotError::Corrupt("matched bet"));
-                }
-                ml.bets.push(b);
-            }
             ledger.markets.push(ml);
             let n_pos = r.u32()?;
             for _ in 0..n_pos {
@@ -585,6 +547,24 @@ impl Exchange {
                 for i in 0..n {
                     let (win, lose) = (r.i128()?, r.i128()?);
                     ledger.positions[p].apply(i, win, lose);
+                }
+                let n_lots = r.u32()?;
+                for _ in 0..n_lots {
+                    let lot = Lot {
+                        key: r.u64()?,
+                        size: r.i64()?,
+                    };
+                    let lots = &mut ledger.positions[p].lots;
+                    // Sorted and unique, as the engine keeps them; a price above 1.0.
+                    if usize::from(lot.runner()) >= n
+                        || lot.key >> 56 != 0
+                        || lot.size <= 0
+                        || lot.price() <= crate::types::PRICE_SCALE
+                        || lots.last().is_some_and(|prev| prev.key >= lot.key)
+                    {
+                        return Err(SnapshotError::Corrupt("matched lot"));
+                    }
+                    lots.push(lot);
                 }
                 ledger.refresh(p, market);
             }

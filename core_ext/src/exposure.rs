@@ -61,6 +61,68 @@ pub struct Position {
     pub sum_lose: i128,
     /// The cached exposure (whole units, rounded up).
     pub exposure: Money,
+    /// Matched stake per `(runner, side, price)`, sorted by that key: what settlement audits
+    /// and a non-runner's reduction need, bounded by the ladder rather than by the fills.
+    pub lots: Vec<Lot>,
+    /// Index of the lot the last fill hit (a cache: an account filling again mostly fills
+    /// at the same price).
+    pub lot_hint: usize,
+}
+
+/// The matched stake one position holds at one price on one runner and side (every fill at
+/// that price summed: a matched bet's P&L is linear in its stake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lot {
+    /// `(runner, side, price)` packed so that their order is the integer's (one compare per
+    /// step of the binary search on the fill path).
+    pub key: u64,
+    /// Stake (the backer's) matched at that price.
+    pub size: Money,
+}
+
+impl Lot {
+    /// The packed key of `(runner, side, price)`; a price is below 2^39 (ladder prices and
+    /// their reductions are at most 1000.0, i.e. 10^7 in fixed point).
+    #[inline]
+    #[must_use]
+    pub fn key_of(runner: u16, side: Side, price: PriceFx) -> u64 {
+        debug_assert!((0..1 << 39).contains(&price));
+        (u64::from(runner) << 40) | (u64::from(side as u8) << 39) | price as u64
+    }
+
+    /// A lot from its parts.
+    #[must_use]
+    pub fn new(runner: u16, side: Side, price: PriceFx, size: Money) -> Self {
+        Lot {
+            key: Lot::key_of(runner, side, price),
+            size,
+        }
+    }
+
+    /// Runner index.
+    #[inline]
+    #[must_use]
+    pub fn runner(&self) -> u16 {
+        (self.key >> 40) as u16
+    }
+
+    /// The side the position holds.
+    #[inline]
+    #[must_use]
+    pub fn side(&self) -> Side {
+        if self.key >> 39 & 1 == 0 {
+            Side::Back
+        } else {
+            Side::Lay
+        }
+    }
+
+    /// Price in fixed point (a ladder price, or reduced by a non-runner).
+    #[inline]
+    #[must_use]
+    pub fn price(&self) -> PriceFx {
+        (self.key & ((1 << 39) - 1)) as PriceFx
+    }
 }
 
 impl Position {
@@ -74,7 +136,52 @@ impl Position {
             lose: vec![0; n],
             sum_lose: 0,
             exposure: 0,
+            lots: Vec::new(),
+            lot_hint: 0,
         }
+    }
+
+    /// Records `size` matched on `side` at `price` on runner `r` in the lots (amounts are
+    /// applied separately).
+    #[inline]
+    pub fn add_lot(&mut self, r: u16, side: Side, price: PriceFx, size: Money) {
+        let key = Lot::key_of(r, side, price);
+        if let Some(l) = self.lots.get_mut(self.lot_hint) {
+            if l.key == key {
+                l.size += size;
+                return;
+            }
+        }
+        let i = match self.lots.binary_search_by_key(&key, |l| l.key) {
+            Ok(i) => {
+                self.lots[i].size += size;
+                i
+            }
+            Err(i) => {
+                self.lots.insert(i, Lot { key, size });
+                i
+            }
+        };
+        self.lot_hint = i;
+    }
+
+    /// Drops the lots on runner `r` (void) and reduces the others' prices with `reduce`,
+    /// merging lots that end on the same price.
+    pub fn reprice_lots(&mut self, r: u16, reduce: impl Fn(PriceFx) -> PriceFx) {
+        self.lots.retain(|l| l.runner() != r);
+        for l in &mut self.lots {
+            *l = Lot::new(l.runner(), l.side(), reduce(l.price()), l.size);
+        }
+        // A reduction is monotone, so the order mostly holds; equal keys end up adjacent.
+        self.lots.sort_by_key(|l| l.key);
+        self.lots.dedup_by(|b, a| {
+            if a.key == b.key {
+                a.size += b.size;
+                true
+            } else {
+                false
+            }
+        });
     }
 
     /// Adds `(dw, dl)` to runner `r`.
@@ -97,10 +204,23 @@ impl Position {
 #[inline]
 #[must_use]
 pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128) {
-    let s = i128::from(amount);
     match side {
-        Side::Back => (0, -s * FX),
-        Side::Lay => (-s * (i128::from(price) - FX), 0),
+        Side::Back => (0, -i128::from(amount) * FX),
+        Side::Lay => (-odds_product(amount, price), 0),
+    }
+}
+
+/// `amount * (price - 1)` in fixed point, with one 64-bit multiply: |amount| <= 10^12 and
+/// price - 1 < 10^7, so the magnitude stays below u64::MAX (not i64::MAX).
+#[inline(always)]
+fn odds_product(amount: Money, price: PriceFx) -> i128 {
+    let product = u64::try_from(price - PRICE_SCALE)
+        .ok()
+        .and_then(|odds| amount.unsigned_abs().checked_mul(odds));
+    match product {
+        Some(m) if amount >= 0 => i128::from(m),
+        Some(m) => -i128::from(m),
+        None => i128::from(amount) * i128::from(price - PRICE_SCALE),
     }
 }
 
@@ -109,7 +229,7 @@ pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128
 #[must_use]
 pub fn matched_delta(side: Side, price: PriceFx, size: Money) -> (i128, i128) {
     let s = i128::from(size);
-    let win = s * (i128::from(price) - FX);
+    let win = odds_product(size, price);
     match side {
         Side::Back => (win, -s * FX),
         Side::Lay => (-win, s * FX),
@@ -128,7 +248,9 @@ pub fn worst_case(
     places: u16,
     delta: Option<(usize, i128, i128)>,
 ) -> i128 {
-    let (dr, dw, dl) = delta.unwrap_or((usize::MAX, 0, 0));
+    let Some((dr, dw, dl)) = delta else {
+        return worst_now(win, lose, sum_lose, removed, places);
+    };
     let sum_l = sum_lose + dl;
     let d_at = |i: usize| {
         if i == dr {
@@ -148,6 +270,23 @@ pub fn worst_case(
         return sum_l + if any { min } else { 0 };
     }
     worst_k(win, lose, sum_l, removed, places, (dr, dw, dl))
+}
+
+/// [`worst_case`] without a what-if: the re-evaluation after every change. The single-place
+/// loop walks the slices in step (no index, no bounds checks, no what-if branch).
+#[inline(always)]
+fn worst_now(win: &[i128], lose: &[i128], sum_lose: i128, removed: &[bool], places: u16) -> i128 {
+    if places == 1 {
+        let (mut min, mut any) = (i128::MAX, false);
+        for ((&w, &l), &gone) in win.iter().zip(lose).zip(removed) {
+            if !gone {
+                min = min.min(w - l);
+                any = true;
+            }
+        }
+        return sum_lose + if any { min } else { 0 };
+    }
+    worst_k(win, lose, sum_lose, removed, places, (usize::MAX, 0, 0))
 }
 
 /// The k > 1 case of [`worst_case`]: a partial selection over the runners, O(n).
@@ -280,5 +419,62 @@ mod tests {
             what_if,
             worst_case(&pos.win, &pos.lose, pos.sum_lose, &[false; 3], 1, None)
         );
+    }
+
+    #[test]
+    fn lots_aggregate_fills_per_runner_side_and_price() {
+        let mut pos = Position::new(0, 0, 2);
+        pos.add_lot(1, Side::Lay, 30_000, 100);
+        pos.add_lot(0, Side::Back, 20_000, 50);
+        pos.add_lot(1, Side::Lay, 30_000, 25);
+        pos.add_lot(0, Side::Back, 25_000, 10);
+        pos.add_lot(0, Side::Lay, 20_000, 7);
+        let got: Vec<_> = pos
+            .lots
+            .iter()
+            .map(|l| (l.runner(), l.side(), l.price(), l.size))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, Side::Back, 20_000, 50),
+                (0, Side::Back, 25_000, 10),
+                (0, Side::Lay, 20_000, 7),
+                (1, Side::Lay, 30_000, 125),
+            ]
+        );
+    }
+
+    #[test]
+    fn repricing_voids_the_runner_and_merges_equal_prices() {
+        let mut pos = Position::new(0, 0, 2);
+        pos.add_lot(0, Side::Back, 20_000, 50);
+        pos.add_lot(0, Side::Back, 20_001, 10);
+        pos.add_lot(1, Side::Lay, 30_000, 100);
+        // A reduction that maps both runner-0 prices onto 1.5.
+        pos.reprice_lots(1, |_| 15_000);
+        let got: Vec<_> = pos
+            .lots
+            .iter()
+            .map(|l| (l.runner(), l.side(), l.price(), l.size))
+            .collect();
+        assert_eq!(got, vec![(0, Side::Back, 15_000, 60)]);
+    }
+
+    #[test]
+    fn odds_product_is_exact_at_the_extremes() {
+        // MAX_SIZE at 1000.0: 10^12 * 999 * 10^4 > i64::MAX, still exact.
+        let (size, price) = (1_000_000_000_000_i64, 1_000 * P);
+        let exact = i128::from(size) * i128::from(price - P);
+        assert!(exact > i128::from(i64::MAX));
+        assert_eq!(odds_product(size, price), exact);
+        assert_eq!(odds_product(-size, price), -exact);
+        assert_eq!(unmatched_delta(Side::Lay, price, -size), (exact, 0));
+        assert_eq!(
+            matched_delta(Side::Lay, price, size),
+            (-exact, size as i128 * FX)
+        );
+        // A price at or below 1.0 never reaches here, but stays exact through the fallback.
+        assert_eq!(odds_product(7, P / 2), -7 * i128::from(P / 2));
     }
 }

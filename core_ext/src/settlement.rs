@@ -189,6 +189,7 @@ impl Exchange {
             };
             let account = pos.account;
             pos.clear();
+            pos.lots = Vec::new();
             self.ledger.exposure[account as usize] -= pos.exposure;
             pos.exposure = 0;
             self.ledger.balances[account as usize] += pnl - commission;
@@ -225,6 +226,7 @@ impl Exchange {
         for p in positions {
             let pos = &mut self.ledger.positions[p as usize];
             pos.clear();
+            pos.lots = Vec::new();
             self.ledger.exposure[pos.account as usize] -= pos.exposure;
             pos.exposure = 0;
             results.push(AccountResult {
@@ -252,7 +254,6 @@ impl Exchange {
     ) {
         let ml = &mut self.ledger.markets[m as usize];
         ml.settlement = state;
-        ml.bets = Vec::new();
         self.emit_kind(EventKind::MarketSettled {
             market: m,
             winners,
@@ -299,12 +300,9 @@ impl Exchange {
             runner: r,
             reduction_bp,
         });
-        let bets = &mut self.ledger.markets[m as usize].bets;
-        bets.retain(|b| b.runner != r);
-        if reduction_bp > 0 {
-            for b in bets.iter_mut() {
-                b.price = reduce_price(b.price, reduction_bp);
-            }
+        let ledger = &mut self.ledger;
+        for &p in &ledger.markets[m as usize].positions {
+            ledger.positions[p as usize].reprice_lots(r, |price| reduce_price(price, reduction_bp));
         }
         self.rebuild_positions(m);
         Ok(())

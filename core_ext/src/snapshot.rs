@@ -14,7 +14,8 @@ use crate::types::{Persistence, Side, TimeInForce};
 
 const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 /// 2: balances, positions, matched bets and settlement state appended.
-const VERSION: u32 = 2;
+/// 3: matched bets aggregated into per-position lots (stake per runner, side and price).
+const VERSION: u32 = 3;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
