@@ -1,0 +1,55 @@
+"""The store interface the gateway journals to (agreed in the durability design): one
+``append`` per batch, atomic snapshots, recovery as the newest snapshot plus the records after
+it. Implementations: ``memory:`` here, ``file:`` and ``redis://`` in their own modules."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRecord:
+    seq: int  # the batch sequence number of the last journal record the state includes
+    state: bytes  # opaque to the store: the gateway's serialised state
+    state_hash: int  # the gateway's combined state hash at `seq` (u64)
+
+
+@dataclass(frozen=True, slots=True)
+class Recovered:
+    snapshot: SnapshotRecord | None  # the newest intact snapshot
+    records: list[tuple[int, bytes]]  # journal records with seq > snapshot.seq, in order
+
+
+class Store(abc.ABC):
+    """A journal of batch records plus snapshots. Every method may raise ``StoreError``."""
+
+    url: str
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect or create files."""
+
+    @abc.abstractmethod
+    async def load(self) -> Recovered:
+        """The state to recover from on start."""
+
+    @abc.abstractmethod
+    async def append(self, seq: int, record: bytes) -> None:
+        """Append one batch record; durable when it returns. ``seq`` is strictly increasing;
+        re-appending a used ``seq`` is refused with ``StoreError``."""
+
+    @abc.abstractmethod
+    async def write_snapshot(self, snap: SnapshotRecord) -> None:
+        """Write a snapshot atomically."""
+
+    @abc.abstractmethod
+    async def trim(self, upto_seq: int) -> None:
+        """Allow dropping journal records with ``seq <= upto_seq``."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """Is the store reachable (used by the fail-closed retry)?"""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...

@@ -1,0 +1,50 @@
+"""``memory:`` — records and snapshots kept in lists: no durability, for tests and benchmarks
+(tests also read ``records`` to check what was journaled)."""
+
+from __future__ import annotations
+
+from pybet.errors import StoreError
+from pybet.store.base import Recovered, SnapshotRecord, Store
+
+
+class MemoryStore(Store):
+    def __init__(self, url: str = "memory:") -> None:
+        self.url = url
+        self.records: list[tuple[int, bytes]] = []
+        self.snapshots: list[SnapshotRecord] = []
+        self.closed = False
+        self._last = 0  # the highest seq ever appended: trimming must not make a seq reusable
+        #: set by tests to make the next appends fail (fail-closed behaviour)
+        self.fail_appends = False
+
+    async def open(self) -> None:
+        self.closed = False
+
+    async def load(self) -> Recovered:
+        snap = self.snapshots[-1] if self.snapshots else None
+        after = snap.seq if snap else 0
+        return Recovered(snap, [(s, r) for s, r in self.records if s > after])
+
+    async def append(self, seq: int, record: bytes) -> None:
+        if self.closed:
+            raise StoreError("store is closed")
+        if self.fail_appends:
+            raise StoreError("append failed (injected)")
+        if seq <= self._last:
+            if seq == self._last and self.records and self.records[-1] == (seq, bytes(record)):
+                return  # the retry of an append that landed: already durable
+            raise StoreError(f"seq {seq} already used (last {self._last})")
+        self.records.append((seq, bytes(record)))
+        self._last = seq
+
+    async def write_snapshot(self, snap: SnapshotRecord) -> None:
+        self.snapshots.append(snap)
+
+    async def trim(self, upto_seq: int) -> None:
+        self.records = [(s, r) for s, r in self.records if s > upto_seq]
+
+    async def ping(self) -> bool:
+        return not self.closed and not self.fail_appends
+
+    async def close(self) -> None:
+        self.closed = True
