@@ -60,7 +60,7 @@ def parse_url(url: str) -> RedisTarget:
     u = urlparse(url)
     if u.scheme != "redis" or not u.hostname:
         raise InvalidArgument(f"not a redis store URL: {url!r} (redis://HOST:PORT/DB)")
-    query = {k: v[-1] for k, v in parse_qs(u.query, strict_parsing=False).items()}
+    query = {k: v[-1] for k, v in parse_qs(u.query, keep_blank_values=True).items()}
     unknown = set(query) - _OPTIONS
     if unknown:
         raise InvalidArgument(f"unknown redis store option(s) {sorted(unknown)} in {url!r}")
@@ -233,8 +233,14 @@ class RedisStore(Store):
             )
         after = snapshot.seq if snapshot else 0
         info = await self._stream_info()
+        # XTRIM does not move max-deleted-entry-id (XDEL does); entries-added - length counts
+        # what trimming removed, all of it below the first entry. Seqs are contiguous (one per
+        # batch), so a first entry beyond after + 1 then means records are gone.
         deleted = _seq_of(info.get(b"max-deleted-entry-id", b"0-0"))
-        if deleted > after:
+        removed = int(info.get(b"entries-added", 0)) > int(info.get(b"length", 0))
+        first = _seq_of(info.get(b"recorded-first-entry-id", b"0-0"))
+        if deleted > after or (removed and first > after + 1):
+            deleted = max(deleted, first - 1)
             raise StoreError(
                 f"journal {self.journal_key} was trimmed to seq {deleted}, past the snapshot "
                 f"(seq {after}): records are missing"
