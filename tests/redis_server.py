@@ -34,6 +34,7 @@ class RedisServer:
         self.binary = binary
         self._own_dir = directory is None
         self.dir = directory or Path(tempfile.mkdtemp(prefix="pybet-redis-"))
+        self.dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -57,7 +58,8 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while not self._answers():
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                log = (self.dir / "redis.log").read_text(errors="replace")[-2000:]
+                logfile = self.dir / "redis.log"
+                log = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
                 self.kill()
                 raise RuntimeError(f"redis-server did not start on port {self.port}:\n{log}")
             time.sleep(0.02)

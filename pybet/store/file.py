@@ -187,6 +187,8 @@ class FileStore(Store):
         await self._run(lambda: self._append_sync(seq, bytes(record)))
 
     def _append_sync(self, seq: int, record: bytes) -> None:
+        if seq < 1:
+            raise StoreError(f"seq {seq} must be positive")
         if self._broken is not None:
             raise StoreError(f"store {self.url} failed ({self._broken}); not appending")
         if seq <= self._last_seq:

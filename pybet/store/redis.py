@@ -226,6 +226,8 @@ class RedisStore(Store):
         fields = await self._call("HGETALL", self.snapshot_key)
         snapshot = None
         if fields:
+            if not {b"seq", b"hash", b"state"} <= fields.keys():
+                raise StoreError(f"snapshot {self.snapshot_key} is incomplete: {sorted(fields)}")
             snapshot = SnapshotRecord(
                 seq=int(fields[b"seq"]),
                 state=bytes(fields[b"state"]),
@@ -276,6 +278,8 @@ class RedisStore(Store):
                 replies = await pipe.execute(raise_on_error=False)
         except BaseException as exc:
             await self._handle_failure(exc)
+            if not isinstance(exc, Exception):
+                raise  # a cancellation stays a cancellation (the client was dropped above)
             raise StoreError(f"journal append failed: {exc}") from exc
         added = replies[0]
         if isinstance(added, ResponseError):
