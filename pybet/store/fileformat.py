@@ -31,6 +31,8 @@ def record_crc(seq: int, payload: bytes | memoryview) -> int:
 
 def encode_record(seq: int, payload: bytes) -> bytes:
     """One journal record, header and payload, ready for a single write."""
+    if not 0 < seq < 1 << 64:
+        raise StoreError(f"seq {seq} is not a positive u64")
     if len(payload) > MAX_RECORD:
         raise StoreError(f"journal record of {len(payload)} bytes is too large")
     return RECORD_HEADER.pack(len(payload), record_crc(seq, payload), seq) + payload
@@ -97,6 +99,8 @@ def scan_segment(name: str, raw: bytes, *, after: int, prev: int, final: bool) -
 
 
 def encode_snapshot(snap: SnapshotRecord) -> bytes:
+    if not (0 <= snap.seq < 1 << 64 and 0 <= snap.state_hash < 1 << 64):
+        raise StoreError(f"snapshot seq {snap.seq} / state_hash {snap.state_hash} not a u64")
     body = SNAP_MAGIC + _SNAP_HEADER.pack(snap.seq, snap.state_hash, len(snap.state)) + snap.state
     return body + _CRC.pack(zlib.crc32(body))
 

@@ -311,3 +311,18 @@ def test_kill_9_loses_no_acknowledged_append(tmp_path: Path) -> None:
 
         run(check)
     assert acked > 0
+
+
+def test_values_that_do_not_fit_the_format_are_refused(tmp_path: Path) -> None:
+    async def body() -> None:
+        store = FileStore(f"file:{tmp_path}")
+        await store.open()
+        for seq in (0, -1, 1 << 64):
+            with pytest.raises(StoreError):
+                await store.append(seq, b"x")
+        await store.append(1, b"x")
+        with pytest.raises(StoreError, match="u64"):
+            await store.write_snapshot(SnapshotRecord(seq=1, state=b"", state_hash=-1))
+        await store.close()
+
+    run(body)

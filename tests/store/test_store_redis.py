@@ -216,3 +216,32 @@ def test_a_killed_server_fails_appends_then_recovers_with_nothing_lost(
         await store.close()
 
     run(body)
+
+
+def test_a_frozen_server_times_out_instead_of_hanging(own_server: RedisServer) -> None:
+    import os
+    import signal
+
+    url = f"{own_server.url}?shard=frozen&socket_timeout=0.5"
+    assert own_server.proc is not None
+    pid = own_server.proc.pid
+
+    async def body() -> None:
+        store = open_store(url)
+        await store.open()
+        await store.append(1, b"one")
+        os.kill(pid, signal.SIGSTOP)  # a silent network: the kernel still accepts our bytes
+        try:
+            with pytest.raises(StoreError):
+                await store.append(2, b"two")  # bounded by the socket timeout
+            assert not await store.ping()
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert await store.ping()
+        # The frozen server may still have executed the XADD it had received: the retry of
+        # the same batch is then "already appended", never a duplicate.
+        await store.append(2, b"two")
+        assert (await store.load()).records == [(1, b"one"), (2, b"two")]
+        await store.close()
+
+    run(body)
