@@ -128,9 +128,8 @@ class RedisStore(Store):
             password=t.password,
             socket_timeout=t.socket_timeout,
             socket_connect_timeout=t.connect_timeout,
-            retry=Retry(
-                NoBackoff(), 0
-            ),  # a retry is ours to decide (the gateway's fail-closed loop)
+            # No retries inside redis-py: a retry is the gateway's fail-closed loop's decision.
+            retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
         )
         try:
