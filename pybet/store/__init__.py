@@ -1,5 +1,5 @@
-"""Stores behind one interface: ``open_store(url)`` for ``memory:``, ``file:PATH`` and
-``redis://HOST:PORT/DB`` (the durable stores live in their own modules)."""
+"""Stores behind one interface: ``open_store("memory:")``; ``file:PATH`` and
+``redis://HOST:PORT/DB`` are provided by their modules when present."""
 
 from __future__ import annotations
 

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 from pybet.cli import register
-from pybet.errors import PybetError
+from pybet.errors import PybetError, StoreError
 from pybet.store import open_store
 from pybet.store.base import Recovered
+from pybet.store.file import FileStore
 
 #: The seam for state rebuild: ``REBUILD(recovered) -> state_hash`` (set by the gateway module).
 REBUILD: Callable[[Recovered], int] | None = None
@@ -44,6 +45,8 @@ def summarize(url: str, recovered: Recovered) -> dict[str, Any]:
 
 async def _load(url: str) -> Recovered:
     store = open_store(url)
+    if isinstance(store, FileStore) and not store.path.is_dir():
+        raise StoreError(f"no store at {store.path}")  # opening would create an empty one
     await store.open()
     try:
         return await store.load()

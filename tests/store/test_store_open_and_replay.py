@@ -63,6 +63,14 @@ def test_replay_reports_the_snapshot_and_the_journal_after_it(
     assert "snapshot_seq         4" in capsys.readouterr().out
 
 
+def test_replay_does_not_create_a_missing_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replay", f"file:{tmp_path / 'absent'}"]) == 1
+    assert "no store" in capsys.readouterr().err
+    assert not (tmp_path / "absent").exists()
+
+
 def test_replay_of_a_broken_store_fails_with_its_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
