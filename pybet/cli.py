@@ -15,7 +15,7 @@ Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argpar
 _COMMANDS: dict[str, Command] = {}
 
 # Modules that define subcommands; imported lazily so that `pybet --version` stays fast.
-_SUBCOMMAND_MODULES: tuple[str, ...] = ("pybet.gateway.cli", "pybet.loadgen")
+_SUBCOMMAND_MODULES: tuple[str, ...] = ("pybet.gateway.cli", "pybet.loadgen", "pybet.store.cli")
 
 
 def register(
