@@ -1,9 +1,10 @@
 """``pybet replay STORE_URL``: open a store and report what recovery would start from (the
 newest snapshot, its state hash, the journal records after it).
 
-Rebuilding the state needs the gateway's ``apply`` code path: ``REBUILD`` is the seam. When the
-gateway sets it (a function from the recovered snapshot and records to the rebuilt state's hash),
-``replay`` also runs it and checks the hash; until then it reports the store's contents only.
+It then rebuilds the state offline through the gateway's ``apply`` code path
+(:func:`pybet.gateway.recovery.rebuild`) and prints markets, orders, balances and the state hash.
+``REBUILD`` overrides that (a function from the recovered store contents to a summary dict with
+at least ``state_hash``); ``--no-rebuild`` reports the store's contents only.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ from pybet.store import open_store
 from pybet.store.base import Recovered
 from pybet.store.file import FileStore
 
-#: The seam for state rebuild: ``REBUILD(recovered) -> state_hash`` (set by the gateway module).
-REBUILD: Callable[[Recovered], int] | None = None
+#: The seam for state rebuild: ``REBUILD(recovered) -> {"state_hash": int, ...}``; ``None``
+#: means the gateway's own rebuild.
+REBUILD: Callable[[Recovered], dict[str, Any]] | None = None
+
+
+def _gateway_rebuild(recovered: Recovered, commission_rate: float) -> dict[str, Any]:
+    from pybet.gateway.recovery import describe, rebuild
+
+    return describe(rebuild(recovered, commission_rate))
 
 
 def summarize(url: str, recovered: Recovered) -> dict[str, Any]:
@@ -57,6 +65,14 @@ async def _load(url: str) -> Recovered:
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", metavar="STORE_URL", help="file:PATH or redis://HOST:PORT/DB")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--no-rebuild", action="store_true", help="report the store's contents only"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the gateway's TOML config (its commission_rate is needed to rebuild)",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -66,10 +82,25 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pybet replay: {exc} [{exc.code}]", file=sys.stderr)
         return 1
     summary = summarize(args.store, recovered)
-    if REBUILD is not None:
-        summary["rebuilt_state_hash"] = f"{REBUILD(recovered):016x}"
+    if not args.no_rebuild:
+        try:
+            if REBUILD is not None:
+                state = REBUILD(recovered)
+            else:
+                from pybet.gateway.config import load_config
+
+                rate = load_config(args.config).commission_rate if args.config else 0.0
+                state = _gateway_rebuild(recovered, rate)
+        except PybetError as exc:
+            print(f"pybet replay: rebuild failed: {exc} [{exc.code}]", file=sys.stderr)
+            return 1
+        summary["rebuilt_state_hash"] = f"{state.pop('state_hash'):016x}"
+        balances = state.pop("balances", None)
+        summary.update(state)
+        if args.json and balances is not None:
+            summary["balances"] = balances
     else:
-        summary["rebuilt_state_hash"] = None  # state rebuild is wired in with the gateway
+        summary["rebuilt_state_hash"] = None
     if args.json:
         print(json.dumps(summary))
     else:
