@@ -97,6 +97,7 @@ class GatewayConfig:
     burst: float = 4000.0
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
     snapshot_interval_s: float = 60.0  # seconds between snapshots (if anything changed); 0 = never
+    trim_journal: bool = True  # drop journal records behind the oldest kept snapshot
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
     markets: list[MarketConfig] = field(default_factory=list)

@@ -368,7 +368,8 @@ class Gateway:
         self.commands_since_snapshot = 0
         self._last_snapshot = time.monotonic()
         await self.store.write_snapshot(snap)
-        await self.store.trim(self.seq)
+        if self.cfg.trim_journal:  # off: the whole journal is kept (audit, from-scratch replay)
+            await self.store.trim(self.seq)
         self.metrics.inc("snapshots")
         log.info("event=snapshot seq=%d bytes=%d", self.seq, len(snap.state))
 
