@@ -80,7 +80,7 @@ def gateway_side_by_side(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
-def recovery(n: int) -> dict[str, Any]:
+def recovery(n: int, idem: bool) -> dict[str, Any]:
     import msgspec
 
     import pybet
@@ -111,7 +111,7 @@ def recovery(n: int) -> dict[str, Any]:
         )["order_id"]
         # every order a client placed through the gateway has a client order id: the
         # idempotency table holds one reply per order
-        for i, oid in enumerate(ids.tolist()):
+        for i, oid in enumerate(ids.tolist() if idem else []):
             acct = accounts[(chunk * per + i) % 100]
             core.idem[(acct, f"c{oid}")] = p.Ack(
                 0, oid, "bench.1", 1, "BACK", 2.0, 200, "EXECUTABLE", 0, 200, 0, f"c{oid}"
@@ -145,6 +145,7 @@ def recovery(n: int) -> dict[str, Any]:
     t_scan = time.perf_counter() - t
     out = {
         "resting_orders": live,
+        "idempotency_entries": len(core.idem),
         "exchange_snapshot_bytes": len(ex_blob),
         "gateway_snapshot_bytes": len(blob),
         "exchange_snapshot_s": round(t_ex_snap, 3),
@@ -170,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pipeline", type=int, default=64)
     ap.add_argument("--rate", type=float, default=5_000.0, help="open-loop rate")
     ap.add_argument("--orders", type=int, default=1_000_000)
+    ap.add_argument(
+        "--no-idem", action="store_true", help="orders without client order ids (no idem table)"
+    )
     ap.add_argument("--skip-gateway", action="store_true")
     ap.add_argument("--skip-recovery", action="store_true")
     ap.add_argument("--json", action="store_true")
@@ -178,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_gateway:
         result["gateway"] = gateway_side_by_side(args)
     if not args.skip_recovery:
-        result["recovery"] = recovery(args.orders)
+        result["recovery"] = recovery(args.orders, not args.no_idem)
     if args.json:
         print(json.dumps(result))
     return 0

@@ -37,7 +37,7 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-def _serve(store: str) -> tuple[subprocess.Popen[bytes], int]:
+def _serve(store: str) -> tuple[subprocess.Popen[bytes], int, int]:
     port, http_port = _free_ports(2)
     proc = subprocess.Popen(
         [
@@ -58,7 +58,7 @@ def _serve(store: str) -> tuple[subprocess.Popen[bytes], int]:
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=1)
-            return proc, port
+            return proc, port, http_port
         except OSError:
             time.sleep(0.05)
     proc.kill()
@@ -87,12 +87,30 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
+def _server_batch_latency(http_port: int) -> dict[str, float]:
+    """p50/p99 upper bounds of the server's own batch latency histogram (arrival of a batch's
+    oldest request to the release of its replies): the server's share of the ack latency."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=5).read()
+    buckets: list[tuple[float, int]] = []
+    for line in text.decode().splitlines():
+        if line.startswith("pybet_batch_latency_seconds_bucket"):
+            le = line.split('le="')[1].split('"')[0]
+            buckets.append((float(le), int(line.rsplit(" ", 1)[1])))
+    total = buckets[-1][1] if buckets else 0
+    out: dict[str, float] = {}
+    for q in (0.5, 0.99):
+        bound = next((b for b, n in buckets if total and n >= q * total), float("nan"))
+        out[f"server_batch_p{q * 100:g}_us_le"] = bound * 1e6
+    return out
+
+
 def run(store: str, extra: list[str]) -> dict[str, Any]:
-    proc, port = _serve(store)
+    proc, port, http_port = _serve(store)
     try:
         before = _cpu_seconds(proc.pid)
         result = _load(port, extra)
         after = _cpu_seconds(proc.pid)
+        result.update(_server_batch_latency(http_port))
         if before is not None and after is not None and result["acked"]:
             # includes the load's setup and idle polling: an upper bound per order
             result["server_cpu_us_per_order"] = round((after - before) / result["acked"] * 1e6, 2)
@@ -128,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  {name:<22} {r['acked_per_s']:>9,} acked orders/s   p50 {r['p50_us']:>8.0f} us"
             f"   p99 {r['p99_us']:>8.0f} us   p99.9 {r['p99.9_us']:>8.0f} us"
             f"   server CPU {r.get('server_cpu_us_per_order', float('nan')):.1f} us/order"
+            f"   server batch latency p50 <= {r['server_batch_p50_us_le']:.0f} us,"
+            f" p99 <= {r['server_batch_p99_us_le']:.0f} us"
             f"   ({r['acked']:,} acked, rejected {r['rejected']})"
         )
     if args.json:

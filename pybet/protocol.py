@@ -103,12 +103,12 @@ class PoolBet(_Msg):
 
 
 class Subscribe(_Msg):
-    """Subscribe to a market's ladder (``market_id``) or a pool's odds (``pool_id``)."""
+    """Subscribe to a market's ladder (``market_id``, the server's ``book_depth`` levels per
+    side) or a pool's odds (``pool_id``)."""
 
     req: ReqId
     market_id: Ident | None = None
     pool_id: Ident | None = None
-    depth: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
 
 
 class Unsubscribe(_Msg):
@@ -190,6 +190,26 @@ class ClosePool(_Msg):
     pool_id: Ident
 
 
+class ScratchRunner(_Msg):
+    """Scratch a runner from a pool: its tickets are refunded at settlement."""
+
+    req: ReqId
+    pool_id: Ident
+    runner: RunnerId
+
+
+class SettlePool(_Msg):
+    """Settle a pool with the finishing order (positions, each a list of runners: more than one
+    where runners dead-heat); every ticket's payout is credited to its account."""
+
+    req: ReqId
+    pool_id: Ident
+    result: Annotated[
+        list[Annotated[list[RunnerId], msgspec.Meta(min_length=1, max_length=24)]],
+        msgspec.Meta(min_length=1, max_length=24),
+    ]
+
+
 ADMIN_MESSAGES: Final = (
     CreateMarket,
     MarketAction,
@@ -199,6 +219,8 @@ ADMIN_MESSAGES: Final = (
     Withdraw,
     CreatePool,
     ClosePool,
+    ScratchRunner,
+    SettlePool,
 )
 
 ClientMessage = (
@@ -221,6 +243,8 @@ ClientMessage = (
     | Withdraw
     | CreatePool
     | ClosePool
+    | ScratchRunner
+    | SettlePool
 )
 
 

@@ -70,6 +70,8 @@ pub struct Ledger {
     pub markets: Vec<MarketLedger>,
     /// The exchange's commission rate in parts per million.
     pub commission_ppm: u32,
+    /// Position of every order (indexed by `id - 1`): the hooks skip the hash lookup.
+    pub order_pos: Vec<u32>,
 }
 
 /// Parts per million: the resolution of commission rates.
@@ -357,9 +359,17 @@ impl Exchange {
         let (m, r, account) = (o.market, usize::from(o.runner), o.account);
         let (dw, dl) = unmatched_delta(o.side, ladder::TICKS[usize::from(o.tick)], delta);
         let market = &self.markets[m as usize];
-        let p = self
-            .ledger
-            .ensure_position(account, m, market.spec.runners.len());
+        let idx = (id - 1) as usize;
+        // Ids are dense and accepted in order: the first call for an id is its acceptance.
+        let p = if let Some(&p) = self.ledger.order_pos.get(idx) {
+            p as usize
+        } else {
+            let p = self
+                .ledger
+                .ensure_position(account, m, market.spec.runners.len());
+            self.ledger.order_pos.push(p as u32);
+            p
+        };
         self.ledger.positions[p].apply(r, dw, dl);
         self.ledger.refresh(p, market);
     }
@@ -372,16 +382,16 @@ impl Exchange {
         let (maker_acct, taker_acct, maker_side) = (mk.account, tk.account, mk.side);
         let taker_limit = ladder::TICKS[usize::from(tk.tick)];
         let market = &self.markets[m as usize];
-        let n = market.spec.runners.len();
+        let pos_of = |id: OrderId| self.ledger.order_pos[(id - 1) as usize] as usize;
+        let (maker_pos, taker_pos) = (pos_of(maker), pos_of(taker));
         // Each side: its unmatched part leaves (at its own limit price) and becomes matched at
         // the fill price. The maker's limit is the fill price.
-        for (acct, side, limit) in [
-            (maker_acct, maker_side, price),
-            (taker_acct, maker_side.opposite(), taker_limit),
+        for (p, side, limit) in [
+            (maker_pos, maker_side, price),
+            (taker_pos, maker_side.opposite(), taker_limit),
         ] {
             let (uw, ul) = unmatched_delta(side, limit, -size);
             let (mw, ml) = matched_delta(side, price, size);
-            let p = self.ledger.ensure_position(acct, m, n);
             self.ledger.positions[p].apply(r, uw + mw, ul + ml);
             self.ledger.refresh(p, market);
         }
@@ -537,6 +547,12 @@ impl Exchange {
                 }
                 ledger.refresh(p, market);
             }
+        }
+        for o in self.orders.iter() {
+            let p = ledger
+                .position_of(o.account, o.market)
+                .ok_or(SnapshotError::Corrupt("order without a position"))?;
+            ledger.order_pos.push(p as u32);
         }
         self.ledger = ledger;
         Ok(())

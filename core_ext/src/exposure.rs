@@ -118,6 +118,7 @@ pub fn matched_delta(side: Side, price: PriceFx, size: Money) -> (i128, i128) {
 
 /// The worst P&L (fixed point) of `win`/`lose` with `places` winners among the runners not
 /// `removed`, optionally with `(runner, dw, dl)` applied first (a what-if, nothing mutated).
+#[inline]
 #[must_use]
 pub fn worst_case(
     win: &[i128],
@@ -137,16 +138,38 @@ pub fn worst_case(
         }
     };
     if places == 1 {
-        let mut min: Option<i128> = None;
+        let (mut min, mut any) = (i128::MAX, false);
         for (i, &gone) in removed.iter().enumerate() {
             if !gone {
-                let d = d_at(i);
-                min = Some(min.map_or(d, |m: i128| m.min(d)));
+                min = min.min(d_at(i));
+                any = true;
             }
         }
-        return sum_l + min.unwrap_or(0);
+        return sum_l + if any { min } else { 0 };
     }
-    let mut ds: Vec<i128> = (0..win.len()).filter(|&i| !removed[i]).map(d_at).collect();
+    worst_k(win, lose, sum_l, removed, places, (dr, dw, dl))
+}
+
+/// The k > 1 case of [`worst_case`]: a partial selection over the runners, O(n).
+#[inline(never)]
+fn worst_k(
+    win: &[i128],
+    lose: &[i128],
+    sum_l: i128,
+    removed: &[bool],
+    places: u16,
+    (dr, dw, dl): (usize, i128, i128),
+) -> i128 {
+    let mut ds: Vec<i128> = (0..win.len())
+        .filter(|&i| !removed[i])
+        .map(|i| {
+            if i == dr {
+                win[i] + dw - lose[i] - dl
+            } else {
+                win[i] - lose[i]
+            }
+        })
+        .collect();
     let k = usize::from(places).min(ds.len());
     if k == 0 {
         return sum_l;
@@ -162,11 +185,15 @@ pub fn worst_case(
 #[must_use]
 pub fn exposure_of(worst: i128) -> Money {
     if worst >= 0 {
-        0
-    } else {
-        let units = (-worst + FX - 1) / FX;
-        Money::try_from(units).unwrap_or(Money::MAX)
+        return 0;
     }
+    // i128 division is a slow library call; every realistic amount fits in i64.
+    if let Ok(loss) = i64::try_from(-worst) {
+        if loss <= i64::MAX - PRICE_SCALE {
+            return (loss + PRICE_SCALE - 1) / PRICE_SCALE;
+        }
+    }
+    Money::try_from((-worst + FX - 1) / FX).unwrap_or(Money::MAX)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -11,10 +12,60 @@ from collections.abc import Callable
 log = logging.getLogger("pybet.gateway.http")
 
 
+class Histogram:
+    """A Prometheus histogram with fixed upper bounds (seconds or counts)."""
+
+    __slots__ = ("bounds", "count", "counts", "sum")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.sum = 0.0
+        self.count = 0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sum += value
+        self.count += 1
+
+    def render(self, name: str) -> list[str]:
+        lines = [f"# TYPE {name} histogram"]
+        running = 0
+        for bound, n in zip((*self.bounds, float("inf")), self.counts, strict=True):
+            running += n
+            le = "+Inf" if bound == float("inf") else repr(bound)
+            lines.append(f'{name}_bucket{{le="{le}"}} {running}')
+        lines.append(f"{name}_sum {self.sum}")
+        lines.append(f"{name}_count {self.count}")
+        return lines
+
+
+LATENCY_BOUNDS = (
+    0.00005,
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    1.0,
+)
+SIZE_BOUNDS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+
+
 class Metrics:
     def __init__(self) -> None:
         self.counters: Counter[str] = Counter()
         self.gauges: dict[str, Callable[[], float]] = {}
+        #: per batch: from the arrival of its oldest request to the release of its replies
+        #: (the journal append included), i.e. the server's share of the worst ack latency
+        self.batch_latency = Histogram(LATENCY_BOUNDS)
+        self.batch_size = Histogram(SIZE_BOUNDS)
 
     def inc(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
@@ -32,6 +83,8 @@ class Metrics:
         for name, fn in sorted(self.gauges.items()):
             lines.append(f"# TYPE pybet_{name} gauge")
             lines.append(f"pybet_{name} {fn()}")
+        lines += self.batch_latency.render("pybet_batch_latency_seconds")
+        lines += self.batch_size.render("pybet_batch_commands")
         return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,8 @@ class Gateway:
         self._http: asyncio.Server | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._clock_ms = 0
+        self._snapshot_seq = 0  # seq of the last snapshot written or loaded
+        self._oldest = 0.0
         self.metrics.gauges["connections"] = lambda: len(self.sessions)
         self.metrics.gauges["journal_seq"] = lambda: self.seq
         self.metrics.gauges["fail_closed"] = lambda: int(self.fail_closed)
@@ -112,9 +114,11 @@ class Gateway:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.seq and not self.fail_closed:
-            with contextlib.suppress(Exception):
+        if self.seq and not self.fail_closed and self.seq != self._snapshot_seq:
+            try:
                 await self._snapshot()
+            except Exception as exc:  # the journal still has everything: recovery replays it
+                log.error("event=snapshot_failed seq=%d error=%r", self.seq, exc)
         for s in list(self.sessions):
             s.send_now(p.Error(0, "UNAVAILABLE", "server shutting down"))
             s.close("shutdown")
@@ -133,6 +137,7 @@ class Gateway:
         rebuilt = rebuild(rec, self.cfg.commission_rate)
         self.engine = rebuilt.core
         self.seq = rebuilt.seq
+        self._snapshot_seq = rec.snapshot.seq if rec.snapshot is not None else 0
         self._clock_ms = max(self._clock_ms, rebuilt.core.now_ms)
         self.commands_since_snapshot = rebuilt.commands  # replayed: not in a snapshot yet
         log.info("event=recovered seq=%d replayed=%d", self.seq, rebuilt.replayed)
@@ -185,6 +190,8 @@ class Gateway:
         return b
 
     def submit(self, s: Session, msg: Any, body: bytes) -> None:
+        if not self._pending:
+            self._oldest = s.last_rx  # arrival of the batch's oldest request
         self._pending.append((s, msg, body))
         self._wake.set()
 
@@ -216,11 +223,15 @@ class Gateway:
 
     async def _next_batch(self) -> None:
         batch, self._pending = self._pending, []
+        oldest = self._oldest
         try:
             await self._run_batch(batch)
         except Exception as exc:  # a bug, not bad input: the state may be half a batch ahead
             log.exception("event=batch_failed")
             self._enter_fail_closed(exc, batch)
+        if batch:
+            self.metrics.batch_latency.observe(time.monotonic() - oldest)
+            self.metrics.batch_size.observe(len(batch))
 
     async def _run_batch(self, batch: list[tuple[Session | None, Any, bytes]]) -> None:
         if self.fail_closed:
@@ -368,6 +379,7 @@ class Gateway:
         self.commands_since_snapshot = 0
         self._last_snapshot = time.monotonic()
         await self.store.write_snapshot(snap)
+        self._snapshot_seq = snap.seq
         if self.cfg.trim_journal:  # off: the whole journal is kept (audit, from-scratch replay)
             await self.store.trim(self.seq)
         self.metrics.inc("snapshots")

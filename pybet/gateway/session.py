@@ -5,6 +5,7 @@ limit) and hands accepted requests to the gateway's engine owner."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import secrets
 import socket
@@ -169,9 +170,7 @@ class Session(asyncio.Protocol):
             if msg.api_key is not None:
                 ok = check_key(acct.key_hash, msg.api_key)
             elif msg.hmac is not None and self.hello:
-                import hmac as _hmac
-
-                ok = _hmac.compare_digest(hmac_login(acct.key_hash, self.nonce), msg.hmac)
+                ok = hmac.compare_digest(hmac_login(acct.key_hash, self.nonce), msg.hmac)
         if not ok:
             gw.metrics.inc("login_failed")
             log.warning("event=login_failed peer=%s account=%s", self.peer, msg.account)

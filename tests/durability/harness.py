@@ -68,7 +68,20 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = cwd / "serve.log"
 
-    def start(self) -> Server:
+    def start(self, attempts: int = 3) -> Server:
+        """Start and wait until it accepts connections. A start that fails because the store
+        did not answer in time (a busy shared machine) is retried: the gateway refuses to
+        serve without its store, as it should, and a supervisor would restart it."""
+        for attempt in range(attempts):
+            try:
+                return self._start()
+            except RuntimeError:
+                self.kill()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self) -> Server:
         assert self.proc is None, "already running"
         args = [sys.executable, "-m", "pybet", "serve", "--config", str(self.config)]
         args += ["--port", str(self.port), "--http-port", "-1", "--log-level", "WARNING"]

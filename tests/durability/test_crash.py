@@ -35,7 +35,8 @@ def _store_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str
     if kind == "file":
         return f"file:{tmp_path / 'data'}"
     server: RedisServer = request.getfixturevalue("redis_server")
-    return f"{server.url}?shard={tmp_path.name}&socket_timeout=1"
+    # generous: with appendfsync always on a shared, busy disk an fsync can take a second
+    return f"{server.url}?shard={tmp_path.name}&socket_timeout=5"
 
 
 async def _drop_snapshots(kind: str, url: str, tmp_path: Path) -> None:
@@ -98,7 +99,7 @@ def test_sigkill_under_load_loses_nothing_acknowledged(
 
 def test_redis_stopped_during_load_fails_closed_and_resumes(tmp_path: Path) -> None:
     redis = RedisServer(directory=tmp_path / "redis").start()
-    url = f"{redis.url}?shard=outage&socket_timeout=0.5"
+    url = f"{redis.url}?shard=outage&socket_timeout=2"
     config = write_config(tmp_path / "gw.toml", url, snapshot_every=200, trim_journal=False)
     server = Server(config, free_port(), tmp_path)
     ledger = Ledger()

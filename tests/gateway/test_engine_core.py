@@ -137,3 +137,54 @@ def test_replay_and_snapshot_reproduce_the_state_hash(
     restored = EngineCore.restore(live.snapshot())
     assert restored.state_hash() == live.state_hash()
     assert restored.idem == live.idem
+
+
+def test_admin_remove_runner_void_and_balances() -> None:
+    core = _core()
+    core.apply_batch(4_000, [("a", p.Place(1, "1.1", 1, "BACK", "2.0", 100))])
+    core.apply_batch(4_001, [("b", p.Place(2, "1.1", 1, "LAY", "2.0", 100))])
+    res = core.apply_batch(
+        4_002,
+        [
+            ("admin", p.RemoveRunner(3, "1.1", 2, "12.5")),
+            ("admin", p.RemoveRunner(4, "1.1", 2, "12.5")),
+            ("admin", p.MarketAction(5, "1.1", "void")),
+            ("admin", p.Withdraw(6, "a", 10**12)),
+        ],
+    )
+    assert isinstance(res.replies[0], p.Done)
+    assert [getattr(r, "code", None) for r in res.replies[1:]] == [
+        "RUNNER_REMOVED",
+        None,
+        "INSUFFICIENT_FUNDS",
+    ]
+    balances = {acct: n for acct, n in res.notices if isinstance(n, p.Balance)}
+    assert balances["a"].balance == 10**9 and balances["b"].balance == 10**9  # stakes returned
+    assert core.balance(0, "a").available == 10**9
+
+
+def test_pool_stakes_leave_the_balance_and_payouts_come_back() -> None:
+    core = _core()
+    start = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    res = core.apply_batch(
+        5_000,
+        [
+            ("a", p.PoolBet(1, "W", [1], 1_000)),
+            ("b", p.PoolBet(2, "W", [2], 3_000)),
+            ("c", p.PoolBet(3, "W", [3], 500)),
+            ("c", p.PoolBet(4, "W", [9], 500)),  # refused: nothing withdrawn
+            ("admin", p.ScratchRunner(5, "W", 3)),
+            ("admin", p.SettlePool(6, "W", [[1], [2]])),
+            ("admin", p.SettlePool(7, "W", [[1], [2]])),
+        ],
+    )
+    codes = [getattr(r, "code", None) for r in res.replies]
+    assert codes == [None, None, None, "INVALID_SELECTION", None, None, "ALREADY_SETTLED"]
+    bal = {a: core.balance(0, a).balance for a in ("a", "b", "c")}
+    assert bal["c"] == start["c"]  # scratched: refunded
+    assert bal["b"] == start["b"] - 3_000  # lost
+    pool = core.pools["W"]
+    assert bal["a"] - start["a"] == int(pool.payouts()[0]) - 1_000 > 0  # won: payout - stake
+    assert sum(bal.values()) - sum(start.values()) == -(
+        pool.settlement.takeout + pool.settlement.breakage
+    )  # type: ignore[union-attr]

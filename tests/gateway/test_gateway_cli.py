@@ -3,6 +3,7 @@ and `pybet serve` + `pybet load` as processes (the demo's path)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -139,6 +140,26 @@ def test_serve_and_load_as_processes_then_a_clean_stop(tmp_path: Path) -> None:
         )
         out = load.stdout.decode()
         assert "acknowledged" in out and "p99" in out
+        open_loop = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pybet",
+                "load",
+                "--port",
+                str(port),
+                "--duration",
+                "0.3",
+                "--rate",
+                "300",
+                "--json",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
+        summary = json.loads(open_loop.stdout.decode().splitlines()[-1])
+        assert summary["mode"] == "open-loop 300/s" and summary["acked"] > 0
     finally:
         server.send_signal(signal.SIGTERM)
         start = time.monotonic()

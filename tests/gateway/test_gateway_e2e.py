@@ -238,6 +238,8 @@ def test_metrics_and_healthz_on_the_side_port() -> None:
             metrics = await loop.run_in_executor(None, _get, url + "/metrics")
             health = await loop.run_in_executor(None, _get, url + "/healthz")
             assert "pybet_commands_total" in metrics and "pybet_connections 1" in metrics
+            assert 'pybet_batch_latency_seconds_bucket{le="+Inf"}' in metrics
+            assert "# TYPE pybet_batch_commands histogram" in metrics
             assert health == "ok\n"
             await alice.close()
 

@@ -30,6 +30,8 @@ CLIENT = [
     p.Withdraw(16, "bob", 100),
     p.CreatePool(17, "P", "TRIFECTA", 8),
     p.ClosePool(18, "P"),
+    p.ScratchRunner(19, "P", 3),
+    p.SettlePool(20, "P", [[1], [2, 3]]),
 ]
 SERVER = [
     p.Welcome(1, "n"),
