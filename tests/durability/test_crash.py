@@ -23,7 +23,7 @@ from harness import (
     trade,
     write_config,
 )
-from redis_server import RedisServer
+from redis_server import RedisServer, redis_server_binary
 
 from pybet.gateway.recovery import rebuild
 from pybet.store.base import Recovered
@@ -98,6 +98,8 @@ def test_sigkill_under_load_loses_nothing_acknowledged(
 
 
 def test_redis_stopped_during_load_fails_closed_and_resumes(tmp_path: Path) -> None:
+    if redis_server_binary() is None:
+        pytest.skip("redis-server is not installed")
     redis = RedisServer(directory=tmp_path / "redis").start()
     url = f"{redis.url}?shard=outage&socket_timeout=2"
     config = write_config(tmp_path / "gw.toml", url, snapshot_every=200, trim_journal=False)
