@@ -255,6 +255,12 @@ def check_ledger(ledger: Ledger, replies: dict[tuple[str, str], Any], state: Reb
     for account in TRADERS:
         assert ex.balance(account) == DEPOSIT  # nothing settled yet: matching moves no cash
         assert 0 <= ex.available(account) == DEPOSIT - ex.exposure(account, MARKET)
+    # settling the recovered book is zero-sum (no commission): the money reconciles, and every
+    # exposure is released
+    ex.settle_market(MARKET, [1])
+    assert sum(ex.balance(a) for a in TRADERS) == len(TRADERS) * DEPOSIT
+    for account in TRADERS:
+        assert ex.available(account) == ex.balance(account) >= 0
 
 
 def from_scratch(rec: Recovered, full_journal: list[tuple[int, bytes]]) -> Rebuilt:
