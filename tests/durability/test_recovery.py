@@ -209,3 +209,51 @@ def test_pybet_replay_rebuilds_the_state_offline(
     assert cli_main(["replay", url]) == 0
     out = capsys.readouterr().out
     assert "live_orders" in out and f"{live_hash:016x}" in out
+
+
+def test_a_failed_fsync_on_the_file_store_fails_closed_then_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from pybet.store import file as file_store
+    from pybet.store import open_store
+
+    real_fsync = os.fsync
+    failing = {"on": False}
+
+    def fsync(fd: int) -> None:
+        if failing["on"]:
+            raise OSError(5, "Input/output error (injected)")
+        real_fsync(fd)
+
+    monkeypatch.setattr(file_store.os, "fsync", fsync)
+
+    async def main() -> None:
+        store = open_store(f"file:{tmp_path / 'data'}")
+        gw = Gateway(_config(), store=store)
+        await gw.start()
+        c = await connect(gw.port, "alice")
+        kept = await c.place(MARKET, 1, "BACK", "2.0", 100, client_order_id="kept")
+        assert isinstance(kept, p.Ack)
+        failing["on"] = True
+        lost = await c.place(MARKET, 1, "BACK", "2.0", 100, client_order_id="unknown")
+        assert isinstance(lost, p.Reject) and lost.code == "UNAVAILABLE"
+        assert gw.fail_closed
+        failing["on"] = False
+        for _ in range(200):  # ping re-reads the tail, the gateway rebuilds, serves again
+            if not gw.fail_closed:
+                break
+            await asyncio.sleep(0.02)
+        assert not gw.fail_closed
+        # the write reached the file before the fsync failed: its record is intact, so the
+        # rebuilt state has it, and the client's retry gets the original
+        again = await c.place(MARKET, 1, "BACK", "2.0", 100, client_order_id="unknown")
+        assert isinstance(again, p.Ack) and again.duplicate
+        dup = await c.place(MARKET, 1, "BACK", "2.0", 100, client_order_id="kept")
+        assert isinstance(dup, p.Ack) and dup.duplicate and dup.order_id == kept.order_id
+        assert len(gw.engine.exchange.orders(account="alice")) == 2
+        await c.close()
+        await gw.stop()
+
+    uvloop.run(main())
