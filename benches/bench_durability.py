@@ -3,7 +3,7 @@
 1. The gateway (`pybet serve`, its own process) under `pybet load` with `memory:`, `file:` (a
    fresh temporary directory) and `redis://` (a private redis-server, `appendfsync always`) side
    by side: closed-loop throughput and open-loop p99 ack latency, and each as a ratio to
-   `memory:`.
+   `memory:`; and the ack latency with one order in flight (one batch = one journal write).
 2. Recovery of a snapshot holding N resting orders (default 1,000,000): `Exchange.restore`
    alone, then the gateway's restore (`EngineCore.restore`: exchange, idempotency table, bet
    delay scan) and the state-hash check recovery does, each timed separately.
@@ -40,13 +40,15 @@ def gateway_side_by_side(args: argparse.Namespace) -> list[dict[str, Any]]:
     common = ["--duration", str(args.duration), "--clients", str(args.clients)]
     closed = [*common, "--pipeline", str(args.pipeline)]
     opened = [*common, "--rate", str(args.rate)]
+    # one client, one order in flight: the latency of one batch = one journal write
+    single = ["--duration", str(args.duration), "--clients", "1", "--pipeline", "1"]
     redis = RedisServer().start() if redis_server_binary() else None
     rows: list[dict[str, Any]] = []
     try:
         stores = ["memory:", "file:"] + (["redis://"] if redis else [])
         for name in stores:
             row: dict[str, Any] = {"store": name}
-            for label, extra in (("closed", closed), ("open", opened)):
+            for label, extra in (("closed", closed), ("open", opened), ("single", single)):
                 tmp = tempfile.mkdtemp(prefix="pybet-bench-")
                 if name == "file:":
                     url = f"file:{tmp}/data"
@@ -68,7 +70,7 @@ def gateway_side_by_side(args: argparse.Namespace) -> list[dict[str, Any]]:
         f"gateway on loopback, {args.clients} clients, {os.cpu_count()} cores (shared: indicative)"
     )
     for row in rows:
-        c, o = row["closed"], row["open"]
+        c, o, one = row["closed"], row["open"], row["single"]
         thr_ratio = c["acked_per_s"] / max(1, base["closed"]["acked_per_s"])
         p99_ratio = o["p99_us"] / max(1.0, base["open"]["p99_us"])
         print(
@@ -76,6 +78,7 @@ def gateway_side_by_side(args: argparse.Namespace) -> list[dict[str, Any]]:
             f"  p99 {c['p99_us']:>7.0f} us   open loop {args.rate:g}/s: p50 {o['p50_us']:>6.0f}"
             f" us  p99 {o['p99_us']:>7.0f} us (x{p99_ratio:.2f})"
             f"  server CPU {c.get('server_cpu_us_per_order', float('nan')):.1f} us/order"
+            f"   one in flight: p50 {one['p50_us']:>6.0f} us  p99 {one['p99_us']:>7.0f} us"
         )
     return rows
 
