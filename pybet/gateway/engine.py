@@ -70,8 +70,8 @@ _encoder = msgspec.msgpack.Encoder()
 _reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Decoder(
     p.Ack | p.Reject
 )
-_idem_decoder: msgspec.msgpack.Decoder[list[tuple[str, str, p.Ack | p.Reject]]] = (
-    msgspec.msgpack.Decoder(list[tuple[str, str, p.Ack | p.Reject]])
+_idem_decoder: msgspec.msgpack.Decoder[dict[tuple[str, str], p.Ack | p.Reject]] = (
+    msgspec.msgpack.Decoder(dict[tuple[str, str], p.Ack | p.Reject])
 )
 
 
@@ -90,7 +90,7 @@ class _State(msgspec.Struct, array_like=True):
     exchange: bytes
     pools: dict[str, bytes]
     pool_owners: dict[str, list[str]]
-    # version 2: one MessagePack array of (account, client_order_id, reply) in insertion order;
+    # version 2: one MessagePack map [account, client_order_id] -> reply, in insertion order;
     # version 1: a list of (account, client_order_id, encoded reply), sorted
     idem: bytes | list[tuple[str, str, bytes]]
     now_ms: int
@@ -444,7 +444,7 @@ class EngineCore:
     def _idem_bytes(self) -> bytes:
         # Insertion order is deterministic (entries are only ever added, in apply order, and
         # restore keeps the order), so it needs no sort: one encode call for the whole table.
-        return _encoder.encode([(a, c, r) for (a, c), r in self.idem.items()])
+        return _encoder.encode(self.idem)  # a map with [account, coid] keys, in order
 
     @classmethod
     def restore(cls, blob: bytes, commission_rate: float = 0.0) -> EngineCore:
@@ -463,7 +463,7 @@ class EngineCore:
         core.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
         try:
             if isinstance(st.idem, bytes):
-                core.idem = {(a, c): r for a, c, r in _idem_decoder.decode(st.idem)}
+                core.idem = _idem_decoder.decode(st.idem)
             else:
                 core.idem = {(a, c): _reply_decoder.decode(r) for a, c, r in st.idem}
         except msgspec.MsgspecError as exc:
