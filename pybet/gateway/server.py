@@ -376,14 +376,15 @@ class Gateway:
     async def _snapshot(self) -> None:
         # taken synchronously in the owner: the state is exactly the state at self.seq
         snap = SnapshotRecord(self.seq, self.engine.snapshot(), self.engine.state_hash())
+        await self.store.write_snapshot(snap)
+        # only now: a failed write leaves the snapshot due (retried after _snapshot_retry_at)
+        self._snapshot_seq = snap.seq
         self.commands_since_snapshot = 0
         self._last_snapshot = time.monotonic()
-        await self.store.write_snapshot(snap)
-        self._snapshot_seq = snap.seq
-        if self.cfg.trim_journal:  # off: the whole journal is kept (audit, from-scratch replay)
-            await self.store.trim(self.seq)
         self.metrics.inc("snapshots")
-        log.info("event=snapshot seq=%d bytes=%d", self.seq, len(snap.state))
+        log.info("event=snapshot seq=%d bytes=%d", snap.seq, len(snap.state))
+        if self.cfg.trim_journal:  # off: the whole journal is kept (audit, from-scratch replay)
+            await self.store.trim(snap.seq)
 
     async def _timers(self) -> None:
         """Bet-delay releases, idle and login timeouts, fail-closed recovery."""

@@ -113,8 +113,12 @@ def test_time_based_snapshots_of_an_idle_gateway() -> None:
 
 
 class _SnapshotFails(MemoryStore):
+    failing = True
+
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
-        raise StoreError("disk full (injected)")
+        if self.failing:
+            raise StoreError("disk full (injected)")
+        await super().write_snapshot(snap)
 
 
 def test_a_failing_snapshot_fails_no_batch() -> None:
@@ -127,6 +131,13 @@ def test_a_failing_snapshot_fails_no_batch() -> None:
             reply = await c.place(MARKET, 1, "BACK", "2.0", 100 + i)
             assert isinstance(reply, p.Ack)  # acked: the journal holds it
         assert gw.metrics.counters["snapshot_failures"] >= 1 and not gw.fail_closed
+        assert not store.snapshots
+        store.failing = False  # the disk is back: the snapshot still due is retried, unasked
+        for _ in range(300):
+            if store.snapshots:
+                break
+            await asyncio.sleep(0.01)
+        assert store.snapshots[-1].seq == gw.seq
         await c.close()
         await gw.stop()
 
