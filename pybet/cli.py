@@ -18,6 +18,7 @@ _COMMANDS: dict[str, Command] = {}
 _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "pybet.gateway.cli",
     "pybet.loadgen",
+    "pybet.store.cli",
     "pybet.bench_cli",
 )
 

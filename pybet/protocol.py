@@ -44,9 +44,18 @@ PersistenceName = Literal["LAPSE", "PERSIST"]
 
 
 class _Msg(
-    msgspec.Struct, array_like=True, tag=True, omit_defaults=True, forbid_unknown_fields=True
+    msgspec.Struct,
+    array_like=True,
+    tag=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
+    gc=False,
 ):
-    """Base of every message: array-encoded, tagged with the class name."""
+    """Base of every message: array-encoded, tagged with the class name. Not tracked by the
+    cyclic GC (messages hold only scalars, strings and lists of messages, never a cycle): the
+    idempotency table keeps one reply per client order id, and a million tracked replies made
+    every full collection of the live gateway a pause of about 0.4 s (0.1 s untracked) and
+    decoding them on recovery three times slower."""
 
 
 # -- client to server -------------------------------------------------------------------------

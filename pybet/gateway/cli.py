@@ -9,13 +9,21 @@ import sys
 
 from pybet.cli import register
 
+#: The store of ``pybet serve`` when neither --store nor the config names one: the embedded,
+#: durable file store in the working directory (.gitignore ignores it).
+DEFAULT_STORE = "file:./pybet-data"
+
 _SERVE_EPILOG = """\
 examples:
-  pybet serve                              defaults: 127.0.0.1:7878, metrics :7879, memory:,
+  pybet serve                              defaults: 127.0.0.1:7878, metrics :7879, store
+                                           file:./pybet-data (recovered on restart),
                                            development accounts (admin/admin-key,
                                            trader0..15/dev-key) when no config names any
   pybet serve --config gw.toml             accounts, key hashes, limits, ports, markets
   pybet serve --port 0 --http-port 0       any free ports (printed on start)
+  pybet serve --store memory:              no durability (tests, benchmarks)
+  pybet serve --store redis://127.0.0.1:6379/0   Redis Streams (appendonly yes; see
+                                           docs/durability.md)
   curl localhost:7879/metrics              Prometheus counters; /healthz is 200 or 503
 
 SIGINT/SIGTERM stop it gracefully: what was received is applied and answered, a snapshot is
@@ -31,7 +39,11 @@ def _serve_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--http-port", type=int, help="/metrics and /healthz port (default 7879; -1 = off)"
     )
-    ap.add_argument("--store", metavar="URL", help="memory: | file:PATH | redis://HOST:PORT/DB")
+    ap.add_argument(
+        "--store",
+        metavar="URL",
+        help=f"memory: | file:PATH | redis://HOST:PORT/DB (default {DEFAULT_STORE})",
+    )
     ap.add_argument("--config", metavar="FILE", help="TOML config: accounts, keys, limits, ports")
     ap.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
 
@@ -44,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         stream=sys.stderr,
     )
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, default_store=DEFAULT_STORE)
     for key in ("host", "port", "http_port", "store"):
         value = getattr(args, key)
         if value is not None:

@@ -6,7 +6,9 @@ create on a fresh journal. Every field has a default so that ``pybet serve`` run
 host = "127.0.0.1"
 port = 7878
 http_port = 7879              # /metrics and /healthz; 0 = any free port, -1 = off
-store = "memory:"
+store = "file:./pybet-data"   # `pybet serve` default; memory: | file:PATH | redis://...
+snapshot_every = 100000       # journaled commands between snapshots (0 = never)
+snapshot_interval_s = 60.0    # or seconds between snapshots (0 = never)
 
 [limits]
 rate = 2000                   # orders per second per account (token bucket)
@@ -94,6 +96,8 @@ class GatewayConfig:
     rate: float = 2000.0
     burst: float = 4000.0
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
+    snapshot_interval_s: float = 60.0  # seconds between snapshots (if anything changed); 0 = never
+    trim_journal: bool = True  # drop journal records behind the oldest kept snapshot
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
     markets: list[MarketConfig] = field(default_factory=list)
@@ -122,9 +126,10 @@ def dev_accounts() -> dict[str, AccountConfig]:
     return out
 
 
-def load_config(path: str | Path | None) -> GatewayConfig:
-    """Read a TOML config (``None``: all defaults with the development accounts)."""
-    cfg = GatewayConfig()
+def load_config(path: str | Path | None, *, default_store: str = "memory:") -> GatewayConfig:
+    """Read a TOML config (``None``: all defaults with the development accounts).
+    ``default_store`` is the store when the file names none (``pybet serve``: ``file:``)."""
+    cfg = GatewayConfig(store=default_store)
     if path is not None:
         with open(path, "rb") as fh:
             try:

@@ -16,18 +16,17 @@ from typing import Any
 import msgspec
 
 from pybet import protocol as p
-from pybet.errors import SnapshotError
 from pybet.gateway.config import GatewayConfig
 from pybet.gateway.engine import (
     STATE_CHANGING,
     AdvanceTime,
     EngineCore,
-    decode_record,
     encode_record,
 )
 from pybet.gateway.marketdata import MarketData
 from pybet.gateway.metrics import Metrics, serve_http
 from pybet.gateway.ratelimit import TokenBucket
+from pybet.gateway.recovery import rebuild
 from pybet.gateway.session import Session
 from pybet.store import MemoryStore, SnapshotRecord, Store, open_store
 
@@ -56,6 +55,8 @@ class Gateway:
         self.buckets: dict[str, TokenBucket] = {}
         self.seq = 0  # last journaled batch
         self.commands_since_snapshot = 0
+        self._last_snapshot = time.monotonic()
+        self._snapshot_retry_at = 0.0
         self.fail_closed = False
         self.port = cfg.port
         self.http_port = cfg.http_port
@@ -130,24 +131,16 @@ class Gateway:
         return not self.fail_closed and not self._stopping
 
     async def recover(self) -> None:
-        """Newest snapshot (its hash checked), then the journal after it."""
+        """Newest snapshot (its hash checked), then the journal after it (contiguous), through
+        the same ``apply_batch`` path as live batches (pybet/gateway/recovery.py)."""
         rec = await self.store.load()
-        rate = self.cfg.commission_rate
-        if rec.snapshot is not None:
-            core = EngineCore.restore(rec.snapshot.state, rate)
-            if core.state_hash() != rec.snapshot.state_hash:
-                raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
-            self.seq = self._snapshot_seq = rec.snapshot.seq
-        else:
-            core = EngineCore(rate)
-            self.seq = 0
-        for seq, record in rec.records:
-            now_ms, cmds = decode_record(record)
-            core.apply_batch(now_ms, cmds)
-            self.seq = seq
-        self.engine = core
-        self._clock_ms = core.now_ms
-        log.info("event=recovered seq=%d replayed=%d", self.seq, len(rec.records))
+        rebuilt = rebuild(rec, self.cfg.commission_rate)
+        self.engine = rebuilt.core
+        self.seq = rebuilt.seq
+        self._snapshot_seq = rec.snapshot.seq if rec.snapshot is not None else 0
+        self._clock_ms = max(self._clock_ms, rebuilt.core.now_ms)
+        self.commands_since_snapshot = rebuilt.commands  # replayed: not in a snapshot yet
+        log.info("event=recovered seq=%d replayed=%d", self.seq, rebuilt.replayed)
 
     async def _bootstrap(self) -> None:
         """On a fresh journal: the configured markets and initial deposits, as journaled
@@ -216,6 +209,9 @@ class Gateway:
             if not self._pending and not self._advance_due():
                 if self._stopping:
                     return
+                if self._snapshot_due():  # the time-based snapshot of an idle gateway
+                    await self._try_snapshot()
+                    continue
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -285,12 +281,8 @@ class Gateway:
         self._release(out, res)
         for s, msg in subs:
             self.md.handle(s, msg)
-        if (
-            self.cfg.snapshot_every
-            and self.commands_since_snapshot >= self.cfg.snapshot_every
-            and (self.cfg.snapshot_memory or not isinstance(self.store, MemoryStore))
-        ):  # on memory: nothing survives the process, so a snapshot would be a pure cost
-            await self._snapshot()
+        if self._snapshot_due():
+            await self._try_snapshot()
 
     def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:
         # One buffer per session, every frame encoded straight into it (the length prefix
@@ -354,14 +346,45 @@ class Gateway:
         self.fail_closed = False
         log.warning("event=fail_closed_recovered seq=%d", self.seq)
 
+    def _snapshot_due(self) -> bool:
+        """Every ``snapshot_every`` journaled commands or ``snapshot_interval_s`` seconds
+        (whichever comes first), when anything was journaled since the last one."""
+        cfg = self.cfg
+        if self.fail_closed or self.commands_since_snapshot == 0:
+            return False
+        if isinstance(self.store, MemoryStore) and not cfg.snapshot_memory:
+            return False  # on memory: nothing survives the process: a snapshot is a pure cost
+        now = time.monotonic()
+        if now < self._snapshot_retry_at:
+            return False
+        if cfg.snapshot_every and self.commands_since_snapshot >= cfg.snapshot_every:
+            return True
+        return (
+            bool(cfg.snapshot_interval_s) and now - self._last_snapshot >= cfg.snapshot_interval_s
+        )
+
+    async def _try_snapshot(self) -> None:
+        """A failed snapshot loses nothing (the journal holds every acknowledged batch): it is
+        logged and retried a second later; it never fails the batch that was just released."""
+        try:
+            await self._snapshot()
+        except Exception as exc:
+            self.metrics.inc("snapshot_failures")
+            self._snapshot_retry_at = time.monotonic() + 1.0
+            log.error("event=snapshot_failed seq=%d error=%r", self.seq, exc)
+
     async def _snapshot(self) -> None:
+        # taken synchronously in the owner: the state is exactly the state at self.seq
         snap = SnapshotRecord(self.seq, self.engine.snapshot(), self.engine.state_hash())
         await self.store.write_snapshot(snap)
+        # only now: a failed write leaves the snapshot due (retried after _snapshot_retry_at)
         self._snapshot_seq = snap.seq
-        await self.store.trim(snap.seq)
         self.commands_since_snapshot = 0
+        self._last_snapshot = time.monotonic()
         self.metrics.inc("snapshots")
-        log.info("event=snapshot seq=%d bytes=%d", self.seq, len(snap.state))
+        log.info("event=snapshot seq=%d bytes=%d", snap.seq, len(snap.state))
+        if self.cfg.trim_journal:  # off: the whole journal is kept (audit, from-scratch replay)
+            await self.store.trim(snap.seq)
 
     async def _timers(self) -> None:
         """Bet-delay releases, idle and login timeouts, fail-closed recovery."""
@@ -369,7 +392,7 @@ class Gateway:
         last_sweep = 0.0
         while not self._stopping:
             await asyncio.sleep(0.005)
-            if self._advance_due():
+            if self._advance_due() or self._snapshot_due():
                 self._wake.set()
             now = time.monotonic()
             if now - last_sweep < 0.25:

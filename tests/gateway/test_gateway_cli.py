@@ -94,7 +94,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_serve_and_load_as_processes_then_a_clean_stop() -> None:
+def test_serve_and_load_as_processes_then_a_clean_stop(tmp_path: Path) -> None:
     port, http_port = _free_port(), _free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     server = subprocess.Popen(
@@ -113,6 +113,7 @@ def test_serve_and_load_as_processes_then_a_clean_stop() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        cwd=tmp_path,  # the default store is file:./pybet-data
     )
     try:
         assert server.stdout is not None
@@ -167,3 +168,6 @@ def test_serve_and_load_as_processes_then_a_clean_stop() -> None:
         server.stderr.close()
         server.stdout.close()  # type: ignore[union-attr]
     assert code == 0 and time.monotonic() - start < 30
+    # the default store is the embedded file store: a journal and the shutdown snapshot
+    data = tmp_path / "pybet-data"
+    assert list(data.glob("journal-*.log")) and list(data.glob("snapshot-*.snap"))

@@ -1,0 +1,298 @@
+"""``file:PATH`` — the embedded store: a directory of journal segments and snapshot files.
+
+Every ``append`` is one ``write`` and one ``fsync`` (the gateway's group commit: one record per
+batch), run on a single worker thread so the event loop never blocks and writes stay in order.
+A snapshot is written to a temporary file, fsynced, renamed into place and the directory fsynced;
+the journal is then rotated to a new segment, so ``trim`` deletes whole segment files behind the
+oldest kept snapshot (the newest two are kept). See docs/durability.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import itertools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlparse
+
+from pybet.errors import InvalidArgument, StoreError
+from pybet.store.base import Recovered, SnapshotRecord, Store
+from pybet.store.fileformat import (
+    MAGIC,
+    decode_snapshot,
+    encode_record,
+    encode_snapshot,
+    scan_segment,
+)
+
+KEEP_SNAPSHOTS = 2
+_T = TypeVar("_T")
+
+
+def _segment_name(first_seq: int) -> str:
+    return f"journal-{first_seq:020d}.log"
+
+
+def _snapshot_name(seq: int) -> str:
+    return f"snapshot-{seq:020d}.snap"
+
+
+def _numbered(directory: Path, prefix: str, suffix: str) -> list[tuple[int, Path]]:
+    """The files ``prefix<number>suffix`` in ``directory``, by number."""
+    found = []
+    for p in directory.iterdir():
+        n = p.name
+        if n.startswith(prefix) and n.endswith(suffix) and n[len(prefix) : -len(suffix)].isdigit():
+            found.append((int(n[len(prefix) : -len(suffix)]), p))
+    return sorted(found)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def path_from_url(url: str) -> Path:
+    if not url.startswith("file:"):
+        raise InvalidArgument(f"not a file store URL: {url!r}")
+    path = urlparse(url).path if url.startswith("file://") else url[len("file:") :]
+    if not path:
+        raise InvalidArgument(f"file store URL without a path: {url!r}")
+    return Path(path)
+
+
+class FileStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = path_from_url(url)
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock_fd: int | None = None
+        self._fd: int | None = None  # the final (current) segment, open for appending
+        self._segment_first = 1  # first seq of the current segment
+        self._last: tuple[int, bytes] | None = None  # the last record appended
+        self._last_seq = 0  # highest seq in the journal (or covered by a snapshot)
+        self._broken: str | None = None  # why appends are refused until ping() recovers
+
+    async def _run(self, fn: Callable[[], _T]) -> _T:
+        if self._executor is None:
+            raise StoreError(f"store {self.url} is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def open(self) -> None:
+        if self._executor is not None:
+            return
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pybet-file-store")
+        try:
+            await self._run(self._open_sync)
+        except BaseException:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+            self._release_lock()
+            raise
+
+    def _open_sync(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(self.path / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot open store directory {self.path}: {exc}") from exc
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StoreError(f"store {self.path} is in use by another process") from None
+        for tmp in self.path.glob("*.tmp"):
+            tmp.unlink()  # a snapshot that was never renamed into place
+        self._recover_tail()
+
+    def _recover_tail(self) -> None:
+        """Find the end of the journal, cut a torn final record away, open it for appending."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        segments = _numbered(self.path, "journal-", ".log")
+        snaps = _numbered(self.path, "snapshot-", ".snap")
+        floor = snaps[-1][0] if snaps else 0
+        try:
+            if not segments:
+                self._new_segment(floor + 1)
+                self._last, self._last_seq = None, floor
+                return
+            first, path = segments[-1]
+            seg = scan_segment(
+                path.name, path.read_bytes(), after=1 << 64, prev=first - 1, final=True
+            )
+            fd = os.open(path, os.O_WRONLY)
+            if seg.torn:
+                if seg.end == 0:
+                    os.write(fd, MAGIC)
+                else:
+                    os.ftruncate(fd, seg.end)
+                os.fsync(fd)
+            os.lseek(fd, 0, os.SEEK_END)
+            self._fd, self._segment_first, self._last = fd, first, seg.last
+            self._last_seq = max(seg.last[0] if seg.last else first - 1, floor)
+        except OSError as exc:
+            raise StoreError(f"cannot open the journal in {self.path}: {exc}") from exc
+
+    def _new_segment(self, first_seq: int) -> None:
+        fd = os.open(
+            self.path / _segment_name(first_seq), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644
+        )
+        os.write(fd, MAGIC)
+        os.fsync(fd)
+        _fsync_dir(self.path)
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd, self._segment_first = fd, first_seq
+
+    async def load(self) -> Recovered:
+        return await self._run(self._load_sync)
+
+    def _load_sync(self) -> Recovered:
+        snapshot = None
+        for _seq, path in reversed(_numbered(self.path, "snapshot-", ".snap")):
+            snapshot = decode_snapshot(path.read_bytes())
+            if snapshot is not None:
+                break  # the newest intact one; a damaged newer one falls back to its predecessor
+        after = snapshot.seq if snapshot else 0
+        segments = _numbered(self.path, "journal-", ".log")
+        if segments and segments[0][0] > after + 1:
+            raise StoreError(
+                f"journal in {self.path} starts at seq {segments[0][0]}, after the newest intact "
+                f"snapshot (seq {after}): records are missing"
+            )
+        records: list[tuple[int, bytes]] = []
+        prev = 0
+        for i, (first, path) in enumerate(segments):
+            final = i == len(segments) - 1
+            if not final and segments[i + 1][0] <= after + 1:
+                prev = segments[i + 1][0] - 1
+                continue  # wholly covered by the snapshot
+            seg = scan_segment(
+                path.name, path.read_bytes(), after=after, prev=max(prev, first - 1), final=final
+            )
+            records.extend(seg.records)
+            prev = seg.last[0] if seg.last else max(prev, first - 1)
+        return Recovered(snapshot, records)
+
+    async def append(self, seq: int, record: bytes) -> None:
+        await self._run(lambda: self._append_sync(seq, bytes(record)))
+
+    def _append_sync(self, seq: int, record: bytes) -> None:
+        if seq < 1:
+            raise StoreError(f"seq {seq} must be positive")
+        if self._broken is not None:
+            raise StoreError(f"store {self.url} failed ({self._broken}); not appending")
+        if seq <= self._last_seq:
+            if self._last == (seq, record):
+                return  # the retry of an append that landed: already durable
+            raise StoreError(f"seq {seq} already used (last {self._last_seq})")
+        data = encode_record(seq, record)
+        assert self._fd is not None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            os.fsync(self._fd)
+        except OSError as exc:
+            # After a failed write or fsync the file's state is unknown: refuse appends until
+            # ping() has re-read the tail (a partial record is then cut away as torn).
+            self._broken = str(exc)
+            raise StoreError(f"journal append failed: {exc}") from exc
+        self._last, self._last_seq = (seq, record), seq
+
+    async def write_snapshot(self, snap: SnapshotRecord) -> None:
+        await self._run(lambda: self._snapshot_sync(snap))
+
+    def _snapshot_sync(self, snap: SnapshotRecord) -> None:
+        snaps = _numbered(self.path, "snapshot-", ".snap")
+        if snap.seq > self._last_seq:
+            raise StoreError(
+                f"snapshot at seq {snap.seq} is ahead of the journal ({self._last_seq})"
+            )
+        if snaps and snap.seq < snaps[-1][0]:
+            raise StoreError(
+                f"snapshot at seq {snap.seq} is older than the newest ({snaps[-1][0]})"
+            )
+        final = self.path / _snapshot_name(snap.seq)
+        tmp = final.with_name(final.name + ".tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(encode_snapshot(snap))
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.rename(tmp, final)
+            _fsync_dir(self.path)
+            if self._broken is None and self._last_seq + 1 > self._segment_first:
+                self._new_segment(self._last_seq + 1)  # rotate: trim can then drop whole files
+            for _seq, old in _numbered(self.path, "snapshot-", ".snap")[:-KEEP_SNAPSHOTS]:
+                old.unlink()
+            _fsync_dir(self.path)
+        except OSError as exc:
+            raise StoreError(f"snapshot write failed: {exc}") from exc
+
+    async def trim(self, upto_seq: int) -> None:
+        await self._run(lambda: self._trim_sync(upto_seq))
+
+    def _trim_sync(self, upto_seq: int) -> None:
+        snaps = _numbered(self.path, "snapshot-", ".snap")
+        if not snaps:
+            return  # nothing could rebuild the state without the journal
+        # Keep what the oldest kept snapshot needs, in case the newest one turns out damaged.
+        upto = min(upto_seq, snaps[0][0])
+        segments = _numbered(self.path, "journal-", ".log")
+        removed = False
+        for (_first, path), (next_first, _p) in itertools.pairwise(segments):
+            if next_first > upto + 1:
+                break
+            path.unlink()
+            removed = True
+        if removed:
+            _fsync_dir(self.path)
+
+    async def ping(self) -> bool:
+        if self._executor is None:
+            return False
+        try:
+            await self._run(self._ping_sync)
+        except (StoreError, OSError):
+            return False
+        return True
+
+    def _ping_sync(self) -> None:
+        if self._broken is not None:
+            self._recover_tail()
+            self._broken = None
+        if not self.path.is_dir():
+            raise StoreError(f"store directory {self.path} is gone")
+
+    async def close(self) -> None:
+        if self._executor is None:
+            return
+        with contextlib.suppress(StoreError):
+            await self._run(self._close_sync)
+        self._executor.shutdown(wait=True)
+        self._executor = None
+
+    def _close_sync(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
