@@ -47,6 +47,7 @@ class Config:
     scaling: tuple[int, ...]
     scaling_ops: int
     flumine_scaling_max: int
+    nautilus_scaling_max: int = 10_000
     scaling_budget_s: float = 60.0
 
     @staticmethod
@@ -204,6 +205,12 @@ def _scaling_skip(
             **row,
             "status": f"skipped: prefilling {resting:,} orders through flumine "
             "at ~30k ops/s takes minutes",
+        }
+    if e.key == "nautilus" and resting > cfg.nautilus_scaling_max:
+        return {
+            **row,
+            "status": f"skipped: the driver walks OrderBook.bids()/asks(), which lists every "
+            f"level on each step; at {resting:,} resting orders one run takes many minutes",
         }
     prev = last.get(e.key)
     # a tenfold bigger book at worst makes each op ten times slower

@@ -412,6 +412,13 @@ impl PyExchange {
         Ok(self.inner.market(market_id).map_err(raise)?.in_play)
     }
 
+    /// Ids of the orders waiting in the market's in-play bet delay, in arrival order (what a
+    /// scheduler needs after a restore, without building an object per resting order).
+    fn pending_orders(&self, market_id: &str) -> PyResult<Vec<u64>> {
+        let market = self.inner.market(market_id).map_err(raise)?;
+        Ok(market.pending.iter().copied().collect())
+    }
+
     fn markets(&self) -> Vec<String> {
         self.inner.markets().map(|m| m.id.clone()).collect()
     }

@@ -475,9 +475,8 @@ class EngineCore:
         for market_id, delay in core.market_delay.items():
             if delay <= 0:
                 continue
-            for o in core.exchange.orders(market_id=market_id, live_only=True):
-                if o.status == pybet.OrderStatus.PENDING:
-                    core.due.append(core.now_ms + delay)
+            pending = len(core.exchange.pending_orders(market_id))
+            core.due.extend([core.now_ms + delay] * pending)
         heapq.heapify(core.due)
         return core
 
