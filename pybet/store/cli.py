@@ -111,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
 
 register(
     "replay",
-    "Load a store (snapshot + journal) and report what recovery would replay.",
+    "rebuild the state offline from a store (snapshot + journal) and print a summary",
     _add_arguments,
     _run,
 )
