@@ -739,12 +739,11 @@ impl PyExchange {
         let table = extract_accounts(accounts, account_ids.as_ref(), cols.runners.len())?;
         let ex = &mut self.inner;
         let out = py.detach(|| batch::place(ex, market_id, &cols, &table));
-        let d = PyDict::new(py);
-        d.set_item("order_id", out.order_id.into_pyarray(py))?;
-        d.set_item("status", out.status.into_pyarray(py))?;
-        d.set_item("size_matched", out.size_matched.into_pyarray(py))?;
-        d.set_item("reject_code", out.reject.into_pyarray(py))?;
-        Ok(d)
+        results_dict(
+            py,
+            out,
+            &["order_id", "status", "size_matched", "reject_code"],
+        )
     }
 
     /// Cancels many orders in one call (GIL released); per-row problems in `reject_code`.
@@ -761,10 +760,7 @@ impl PyExchange {
         let table = extract_accounts(accounts, account_ids.as_ref(), ids.len())?;
         let ex = &mut self.inner;
         let out = py.detach(|| batch::cancel(ex, ids, &table));
-        let d = PyDict::new(py);
-        d.set_item("size_cancelled", out.size_cancelled.into_pyarray(py))?;
-        d.set_item("reject_code", out.reject.into_pyarray(py))?;
-        Ok(d)
+        results_dict(py, out, &["size_cancelled", "reject_code"])
     }
 
     /// Places and cancels mixed in one call, applied in row order (GIL released): the batch
@@ -799,13 +795,17 @@ impl PyExchange {
         let table = extract_accounts(accounts, account_ids.as_ref(), kinds.len())?;
         let ex = &mut self.inner;
         let out = py.detach(|| batch::execute(ex, market_id, kinds, &cols, targets, &table));
-        let d = PyDict::new(py);
-        d.set_item("order_id", out.order_id.into_pyarray(py))?;
-        d.set_item("status", out.status.into_pyarray(py))?;
-        d.set_item("size_matched", out.size_matched.into_pyarray(py))?;
-        d.set_item("size_cancelled", out.size_cancelled.into_pyarray(py))?;
-        d.set_item("reject_code", out.reject.into_pyarray(py))?;
-        Ok(d)
+        results_dict(
+            py,
+            out,
+            &[
+                "order_id",
+                "status",
+                "size_matched",
+                "size_cancelled",
+                "reject_code",
+            ],
+        )
     }
 
     /// The whole state as bytes (undrained events excluded).
@@ -880,6 +880,35 @@ pub fn reject_codes() -> Vec<(u8, &'static str)> {
         .iter()
         .map(|c| (c.as_u8(), c.as_str()))
         .collect()
+}
+
+/// The named result columns of a batch call as a dict of numpy arrays (buffers handed over).
+fn results_dict<'py>(
+    py: Python<'py>,
+    mut out: batch::Results,
+    fields: &[&str],
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for &name in fields {
+        match name {
+            "order_id" => d.set_item(name, std::mem::take(&mut out.order_id).into_pyarray(py))?,
+            "status" => d.set_item(name, std::mem::take(&mut out.status).into_pyarray(py))?,
+            "size_matched" => {
+                d.set_item(name, std::mem::take(&mut out.size_matched).into_pyarray(py))?
+            }
+            "size_cancelled" => d.set_item(
+                name,
+                std::mem::take(&mut out.size_cancelled).into_pyarray(py),
+            )?,
+            "reject_code" => d.set_item(name, std::mem::take(&mut out.reject).into_pyarray(py))?,
+            other => {
+                return Err(PybetError::new_err(format!(
+                    "internal: no batch result column {other}"
+                )))
+            }
+        }
+    }
+    Ok(d)
 }
 
 /// The order columns of a batch call, checked for equal lengths (`n` when another column sets
