@@ -30,7 +30,40 @@ def _missing(module: str) -> str | None:
     return None
 
 
-class Nautilus(Engine):
+class _DrivenPeer(Engine):
+    """A peer whose driver applies each op itself: subclasses set ``cols`` (``_columns``) and
+    ``fill_log`` in ``setup`` and implement ``_place`` and ``_cancel``."""
+
+    cols: tuple[list[Any], ...]
+    fill_log: list[Fill]
+
+    def _place(self, i: int, runner: int, side: int, tick: int, size: int) -> None:
+        raise NotImplementedError
+
+    def _cancel(self, target: int, reduce_by: int) -> None:
+        raise NotImplementedError
+
+    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
+        kind, runner, side, tick, size, target, _ = self.cols
+        place, cancel = self._place, self._cancel
+        t = perf_counter_ns
+        for i in range(lo, hi):
+            t0 = t() if lat is not None else 0
+            if kind[i] == PLACE:
+                place(i, runner[i], side[i], tick[i], size[i])
+            else:
+                cancel(target[i], size[i])
+            if lat is not None:
+                lat.append(t() - t0)
+
+    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
+        self._replay(wl.warm, len(wl), lat)
+
+    def fills(self) -> list[Fill]:
+        return list(self.fill_log)
+
+
+class Nautilus(_DrivenPeer):
     key = "nautilus"
     name = "nautilus_trader OrderBook (L3_MBO) + driver matching"
     note = (
@@ -122,27 +155,8 @@ class Nautilus(Engine):
                 self.BookOrder(self.nside[side], self.prices[tick], self.Quantity(0, 0), target), 0
             )
 
-    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
-        kind, runner, side, tick, size, target, _ = self.cols
-        place, cancel = self._place, self._cancel
-        t = perf_counter_ns
-        for i in range(lo, hi):
-            t0 = t() if lat is not None else 0
-            if kind[i] == PLACE:
-                place(i, runner[i], side[i], tick[i], size[i])
-            else:
-                cancel(target[i], size[i])
-            if lat is not None:
-                lat.append(t() - t0)
 
-    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
-        self._replay(wl.warm, len(wl), lat)
-
-    def fills(self) -> list[Fill]:
-        return list(self.fill_log)
-
-
-class Flumine(Engine):
+class Flumine(_DrivenPeer):
     key = "flumine"
     name = "flumine SimulatedOrder.place against a kept ladder"
     note = (
@@ -269,22 +283,3 @@ class Flumine(Engine):
         if not rest[3]:
             del self.live[target]
         self._level_add(runner, side, tick, -cut)
-
-    def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
-        kind, runner, side, tick, size, target, _ = self.cols
-        place, cancel = self._place, self._cancel
-        t = perf_counter_ns
-        for i in range(lo, hi):
-            t0 = t() if lat is not None else 0
-            if kind[i] == PLACE:
-                place(i, runner[i], side[i], tick[i], size[i])
-            else:
-                cancel(target[i], size[i])
-            if lat is not None:
-                lat.append(t() - t0)
-
-    def run(self, wl: Workload, lat: list[int] | None = None) -> None:
-        self._replay(wl.warm, len(wl), lat)
-
-    def fills(self) -> list[Fill]:
-        return list(self.fill_log)
