@@ -1,13 +1,24 @@
-//! Accounts: balances, cached exposures, positions, and the risk hooks of the engine.
+//! Accounts: balances, held exposures, positions, and the risk hooks of the engine.
 //!
 //! Cash is never moved while a market is open: an order or a matched bet holds its exposure
-//! against the balance (`available = balance - total exposure`), and settlement moves the
-//! rounded P&L into the balance and frees the hold.
+//! against the balance (`available = balance - exposure`), and settlement moves the rounded
+//! P&L into the balance and frees the hold.
+//!
+//! The hold is lazy. Each position holds an upper bound of its exposure: accepting an order
+//! adds the order's own potential loss (the worst case cannot fall by more), while a fill or
+//! a cancel can never raise the worst case and leaves the hold as it is. So the funds check
+//! of an order is one comparison of `balance - held` with the order's loss, and no command
+//! re-evaluates a worst case; only when that comparison fails are the account's stale
+//! positions evaluated exactly (`tighten`) and the exact rule applied. A decision is the
+//! same as with exact holds (the bound only lets through orders the exact rule accepts), so
+//! replay, snapshots and the state hash do not depend on how loose the holds are. The views
+//! (`exposure`, `available`, `withdraw`) evaluate exactly.
 
 use crate::error::ErrorCode;
 use crate::exchange::Exchange;
 use crate::exposure::{
-    exposure_of, key, matched_delta, unmatched_delta, worst_case, Lot, Position, PositionIndex,
+    exposure_of, fill_delta, key, matched_delta, unmatched_delta, worst_case, Lot, Position,
+    PositionIndex,
 };
 use crate::ladder;
 use crate::market::Market;
@@ -39,13 +50,17 @@ pub struct MarketLedger {
     pub settlement: Settlement,
 }
 
-/// Balances, exposures and positions of every account.
+/// Balances, held exposures and positions of every account.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
     /// Balance per account index.
     pub balances: Vec<Money>,
-    /// Total exposure over open markets per account index.
-    pub exposure: Vec<Money>,
+    /// Exposure held per account index: the sum of its open positions' `held`, at least its
+    /// exact exposure over open markets.
+    pub held: Vec<Money>,
+    /// Per account index, its positions on markets not yet settled (what `tighten` and
+    /// `available` walk).
+    pub open: Vec<Vec<u32>>,
     /// Every position.
     pub positions: Vec<Position>,
     /// `(account, market)` to position.
@@ -59,13 +74,23 @@ pub struct Ledger {
     /// The position each account touched last (a cache, not state: accounts mostly keep
     /// trading the same market, so this skips the hash lookup).
     pub last: Vec<u32>,
-    /// Maker positions filled by the current taker, re-evaluated once after its fills
-    /// (scratch, not state).
-    pub dirty: Vec<u32>,
 }
 
 /// Parts per million: the resolution of commission rates.
 pub const PPM: u32 = 1_000_000;
+
+/// The exact exposure of a position: its worst case over every result, O(runners).
+#[inline]
+fn exact_exposure(pos: &Position, market: &Market) -> Money {
+    exposure_of(worst_case(
+        &pos.win,
+        &pos.lose,
+        pos.sum_lose,
+        &market.removed,
+        market.spec.places,
+        None,
+    ))
+}
 
 impl Ledger {
     #[inline]
@@ -80,6 +105,13 @@ impl Ledger {
             }
         }
         self.index.get(&key(account, market)).map(|&p| p as usize)
+    }
+
+    /// A new account's (empty) entries.
+    pub(crate) fn add_account(&mut self) {
+        self.balances.push(0);
+        self.held.push(0);
+        self.open.push(Vec::new());
     }
 
     pub(crate) fn ensure_position(&mut self, account: u32, market: u32, n: usize) -> usize {
@@ -100,47 +132,109 @@ impl Ledger {
         self.positions.push(Position::new(account, market, n));
         self.index.insert(key(account, market), p as u32);
         self.markets[market as usize].positions.push(p as u32);
+        self.open[account as usize].push(p as u32);
         p
     }
 
-    /// Re-evaluates a position's exposure and keeps its account's total in step.
-    #[inline(always)]
+    /// Makes a position's hold exact, keeping its account's total in step.
     pub(crate) fn refresh(&mut self, p: usize, market: &Market) {
         let pos = &mut self.positions[p];
-        let new = exposure_of(worst_case(
-            &pos.win,
-            &pos.lose,
-            pos.sum_lose,
-            &market.removed,
-            market.spec.places,
-            None,
-        ));
-        let account = pos.account as usize;
-        self.exposure[account] += new - pos.exposure;
-        pos.exposure = new;
+        let new = exact_exposure(pos, market);
+        self.held[pos.account as usize] += new - pos.held;
+        pos.held = new;
+        pos.stale = false;
     }
 
-    /// Would adding `(dw, dl)` on runner `r` be allowed? Allowed when it does not raise the
-    /// position's exposure (a hedge), or when `available` stays >= 0 afterwards.
+    /// Makes every hold of an account exact: the slow path of the funds check.
+    fn tighten(&mut self, account: u32, markets: &[Market]) {
+        for i in 0..self.open[account as usize].len() {
+            let p = self.open[account as usize][i] as usize;
+            if self.positions[p].stale {
+                let market = &markets[self.positions[p].market as usize];
+                self.refresh(p, market);
+            }
+        }
+    }
+
+    /// An account's exact exposure over open markets, without tightening (for the views).
+    fn exact_total(&self, account: u32, markets: &[Market]) -> Money {
+        let a = account as usize;
+        self.open[a].iter().fold(self.held[a], |total, &p| {
+            let pos = &self.positions[p as usize];
+            if pos.stale {
+                total - pos.held + exact_exposure(pos, &markets[pos.market as usize])
+            } else {
+                total
+            }
+        })
+    }
+
+    /// A position's exact exposure (0 for none).
+    fn exact_of(&self, p: Option<usize>, markets: &[Market]) -> Money {
+        p.map_or(0, |p| {
+            let pos = &self.positions[p];
+            if pos.stale {
+                exact_exposure(pos, &markets[pos.market as usize])
+            } else {
+                pos.held
+            }
+        })
+    }
+
+    /// Takes a settled or voided market's positions out of their accounts' open lists and
+    /// frees their holds.
+    pub(crate) fn close_positions(&mut self, m: u32) {
+        for &p in &self.markets[m as usize].positions {
+            let pos = &mut self.positions[p as usize];
+            let a = pos.account as usize;
+            self.held[a] -= pos.held;
+            pos.held = 0;
+            pos.stale = false;
+            self.open[a].retain(|&q| q != p);
+        }
+    }
+
+    /// Adds an accepted order's potential loss to its position's hold. A hold above the
+    /// balance (a hedge let through, or a replace, which checks only the difference) is
+    /// made exact at once, so that a hold never runs far above the exposure.
+    #[inline]
+    fn hold(&mut self, p: usize, loss: Money, markets: &[Market]) {
+        let pos = &mut self.positions[p];
+        let account = pos.account;
+        pos.held += loss;
+        let a = account as usize;
+        self.held[a] += loss;
+        if self.held[a] > self.balances[a] {
+            self.tighten(account, markets);
+        }
+    }
+
+    /// Would adding `(dw, dl)` on runner `r` of market `m` be allowed? Allowed when it does
+    /// not raise the position's exposure (a hedge), or when `available` stays >= 0 afterwards.
     fn check(
-        &self,
-        market: &Market,
+        &mut self,
+        markets: &[Market],
         m: u32,
         r: u16,
         account: Option<u32>,
         dw: i128,
         dl: i128,
     ) -> Result<(), ErrorCode> {
-        // Fast path: the order alone loses at most `bound`, so the worst case cannot fall by
-        // more (ceil(x + y) <= ceil(x) + ceil(y)); an account with that much available passes
-        // without evaluating the worst case.
-        let bound = exposure_of(dw.min(0) + dl.min(0));
+        // Fast path: the order alone loses at most `loss`, so the worst case cannot fall by
+        // more (ceil(x + y) <= ceil(x) + ceil(y)), and the holds are at least the exposure: an
+        // account with that much available by its holds passes without any evaluation.
+        let loss = exposure_of(dw.min(0) + dl.min(0));
         if let Some(a) = account {
-            let available = self.balances[a as usize] - self.exposure[a as usize];
-            if available >= bound {
+            let a = a as usize;
+            if self.balances[a] - self.held[a] >= loss {
                 return Ok(());
             }
         }
+        // Slow path: exact holds, then the exact rule.
+        if let Some(a) = account {
+            self.tighten(a, markets);
+        }
+        let market = &markets[m as usize];
         let r = usize::from(r);
         let places = market.spec.places;
         let (old, new) = match account.and_then(|a| self.position_of(a, m)) {
@@ -154,7 +248,7 @@ impl Ledger {
                     places,
                     Some((r, dw, dl)),
                 );
-                (pos.exposure, exposure_of(worst))
+                (pos.held, exposure_of(worst))
             }
             None => {
                 let n = market.spec.runners.len();
@@ -174,7 +268,7 @@ impl Ledger {
             return Ok(());
         }
         let (balance, total) = account.map_or((0, 0), |a| {
-            (self.balances[a as usize], self.exposure[a as usize])
+            (self.balances[a as usize], self.held[a as usize])
         });
         if balance - (total - old + new) < 0 {
             return Err(ErrorCode::InsufficientFunds);
@@ -229,12 +323,21 @@ impl Exchange {
             .map_or(0, |a| self.ledger.balances[a as usize])
     }
 
-    /// `balance - exposure over every open market`.
+    /// `balance - exposure over every open market` (exact, whatever the holds).
     #[must_use]
     pub fn available(&self, account: &str) -> Money {
         self.account_idx(account).map_or(0, |a| {
-            self.ledger.balances[a as usize] - self.ledger.exposure[a as usize]
+            self.ledger.balances[a as usize] - self.ledger.exact_total(a, &self.markets)
         })
+    }
+
+    /// The exposure an account holds against its balance over open markets: at least its
+    /// exact exposure (the sum of [`Exchange::exposure`] over markets), more while holds are
+    /// stale. For audits of the lazy holds.
+    #[must_use]
+    pub fn held(&self, account: &str) -> Money {
+        self.account_idx(account)
+            .map_or(0, |a| self.ledger.held[a as usize])
     }
 
     /// The account's exposure on one market (0 once settled or voided).
@@ -243,10 +346,10 @@ impl Exchange {
     /// `UnknownMarket`.
     pub fn exposure(&self, account: &str, market_id: &str) -> Result<Money, ErrorCode> {
         let m = self.market_idx(market_id)?;
-        Ok(self
+        let p = self
             .account_idx(account)
-            .and_then(|a| self.ledger.position_of(a, m))
-            .map_or(0, |p| self.ledger.positions[p].exposure))
+            .and_then(|a| self.ledger.position_of(a, m));
+        Ok(self.ledger.exact_of(p, &self.markets))
     }
 
     /// The exchange's commission rate in parts per million.
@@ -337,7 +440,7 @@ impl Exchange {
     // ------------------------------------------------------------ hooks called by the engine
 
     pub(crate) fn ledger_check_new(
-        &self,
+        &mut self,
         m: u32,
         r: u16,
         account: Option<u32>,
@@ -346,11 +449,14 @@ impl Exchange {
         size: Money,
     ) -> Result<(), ErrorCode> {
         let (dw, dl) = unmatched_delta(side, ladder::TICKS[usize::from(tick)], size);
-        self.ledger
-            .check(&self.markets[m as usize], m, r, account, dw, dl)
+        self.ledger.check(&self.markets, m, r, account, dw, dl)
     }
 
-    pub(crate) fn ledger_check_replace(&self, id: OrderId, tick: Tick) -> Result<(), ErrorCode> {
+    pub(crate) fn ledger_check_replace(
+        &mut self,
+        id: OrderId,
+        tick: Tick,
+    ) -> Result<(), ErrorCode> {
         let o = self.orders.at(id);
         // A back's unmatched loss is its stake whatever the price: a replace changes nothing.
         if o.side == Side::Back {
@@ -359,36 +465,38 @@ impl Exchange {
         let (w_old, _) =
             unmatched_delta(Side::Lay, ladder::TICKS[usize::from(o.tick)], o.remaining);
         let (w_new, _) = unmatched_delta(Side::Lay, ladder::TICKS[usize::from(tick)], o.remaining);
-        self.ledger.check(
-            &self.markets[o.market as usize],
-            o.market,
-            o.runner,
-            Some(o.account),
-            w_new - w_old,
-            0,
-        )
+        let (m, r, account) = (o.market, o.runner, o.account);
+        self.ledger
+            .check(&self.markets, m, r, Some(account), w_new - w_old, 0)
     }
 
+    /// An order's unmatched size changed by `delta` (accepted: +size; filled, cancelled or
+    /// lapsed: -amount). An accept holds the order's potential loss; anything else can only
+    /// lower the worst case and just marks the hold stale.
     pub(crate) fn ledger_unmatched_change(&mut self, id: OrderId, delta: Money) {
         let o = self.orders.at(id);
         let (m, r, account) = (o.market, usize::from(o.runner), o.account);
         let (dw, dl) = unmatched_delta(o.side, ladder::TICKS[usize::from(o.tick)], delta);
-        let market = &self.markets[m as usize];
         let idx = (id - 1) as usize;
         // Ids are dense and accepted in order: the first call for an id is its acceptance.
         let p = if let Some(&p) = self.ledger.order_pos.get(idx) {
             p as usize
         } else {
-            let p = self
-                .ledger
-                .ensure_position(account, m, market.spec.runners.len());
+            let n = self.markets[m as usize].spec.runners.len();
+            let p = self.ledger.ensure_position(account, m, n);
             self.ledger.order_pos.push(p as u32);
             p
         };
-        self.ledger.positions[p].apply(r, dw, dl);
-        self.ledger.refresh(p, market);
+        let pos = &mut self.ledger.positions[p];
+        pos.apply(r, dw, dl);
+        pos.stale = true;
+        if delta > 0 {
+            self.ledger.hold(p, exposure_of(dw + dl), &self.markets);
+        }
     }
 
+    /// One fill between a maker and a taker: both positions move their unmatched part to
+    /// matched (never raising a worst case, so the holds stay) and record the matched lot.
     pub(crate) fn ledger_fill(&mut self, maker: OrderId, taker: OrderId, tick: Tick, size: Money) {
         let price = ladder::TICKS[usize::from(tick)];
         let mk = self.orders.at(maker);
@@ -398,37 +506,17 @@ impl Exchange {
         let taker_limit = ladder::TICKS[usize::from(tk.tick)];
         let pos_of = |id: OrderId| self.ledger.order_pos[(id - 1) as usize] as usize;
         let (maker_pos, taker_pos) = (pos_of(maker), pos_of(taker));
-        // Each side: its unmatched part leaves (at its own limit price) and becomes matched at
-        // the fill price. The maker's limit is the fill price.
+        // The maker's limit is the fill price.
         for (p, side, limit) in [
             (maker_pos, maker_side, price),
             (taker_pos, maker_side.opposite(), taker_limit),
         ] {
-            let (uw, ul) = unmatched_delta(side, limit, -size);
-            let (mw, ml) = matched_delta(side, price, size);
+            let (dw, dl) = fill_delta(side, limit, price, size);
             let pos = &mut self.ledger.positions[p];
-            pos.apply(r, uw + mw, ul + ml);
+            pos.apply(r, dw, dl);
+            pos.stale = true;
             pos.add_lot(r as u16, side, price, size);
         }
-        // Nothing reads an exposure between the fills of one taker: each maker position is
-        // re-evaluated once in `ledger_fills_done` (consecutive fills of one account merge).
-        if self.ledger.dirty.last() != Some(&(maker_pos as u32)) {
-            self.ledger.dirty.push(maker_pos as u32);
-        }
-    }
-
-    /// After the fills of one taker: its position and its makers' are re-evaluated once, not
-    /// per fill.
-    pub(crate) fn ledger_fills_done(&mut self, taker: OrderId) {
-        let p = self.ledger.order_pos[(taker - 1) as usize] as usize;
-        let market = &self.markets[self.orders.at(taker).market as usize];
-        self.ledger.refresh(p, market);
-        let mut dirty = std::mem::take(&mut self.ledger.dirty);
-        for &q in &dirty {
-            self.ledger.refresh(q as usize, market);
-        }
-        dirty.clear();
-        self.ledger.dirty = dirty;
     }
 
     /// Rebuilds every position of a market from its lots and live orders (after a
@@ -509,7 +597,8 @@ impl Exchange {
         let n_accounts = self.accounts.len();
         let mut ledger = Ledger {
             commission_ppm: r.u32()?,
-            exposure: vec![0; n_accounts],
+            held: vec![0; n_accounts],
+            open: vec![Vec::new(); n_accounts],
             ..Ledger::default()
         };
         if ledger.commission_ppm > PPM {
@@ -567,6 +656,9 @@ impl Exchange {
                     lots.push(lot);
                 }
                 ledger.refresh(p, market);
+            }
+            if ledger.markets[m].settlement != Settlement::Open {
+                ledger.close_positions(m as u32);
             }
         }
         for o in self.orders.iter() {

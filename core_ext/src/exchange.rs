@@ -207,8 +207,7 @@ impl Exchange {
         let idx = self.accounts.len() as u32;
         self.accounts.push(name.to_owned());
         self.account_index.insert(name.to_owned(), idx);
-        self.ledger.balances.push(0);
-        self.ledger.exposure.push(0);
+        self.ledger.add_account();
         idx
     }
 
@@ -501,7 +500,7 @@ impl Exchange {
     }
 
     fn validate_new(
-        &self,
+        &mut self,
         m: u32,
         r: u16,
         account: Option<u32>,
@@ -541,7 +540,7 @@ impl Exchange {
     /// Pre-trade risk check: the order counted as fully unmatched must not make the
     /// account's available funds negative, unless it lowers the account's exposure.
     fn check_funds(
-        &self,
+        &mut self,
         m: u32,
         r: u16,
         account: Option<u32>,
@@ -800,9 +799,6 @@ impl Exchange {
         for f in fills.iter() {
             self.on_fill(f.maker_order, taker, f.tick, f.size);
         }
-        if !fills.is_empty() {
-            self.ledger_fills_done(taker);
-        }
     }
 
     /// Cancels `amount` of an order's unmatched size (all of it: the order leaves the book or
@@ -985,7 +981,7 @@ impl Exchange {
     }
 
     /// Risk check of a replace: the old order's unmatched size leaves, the new one arrives.
-    fn check_replace_funds(&self, id: OrderId, tick: Tick) -> Result<(), ErrorCode> {
+    fn check_replace_funds(&mut self, id: OrderId, tick: Tick) -> Result<(), ErrorCode> {
         self.ledger_check_replace(id, tick)
     }
 

@@ -59,8 +59,12 @@ pub struct Position {
     pub lose: Vec<i128>,
     /// `sum(lose)`, kept in step.
     pub sum_lose: i128,
-    /// The cached exposure (whole units, rounded up).
-    pub exposure: Money,
+    /// The exposure held against the account's balance (whole units, rounded up): exactly
+    /// the exposure when `stale` is false, an upper bound of it otherwise.
+    pub held: Money,
+    /// Whether `held` may exceed the exact exposure (a fill, a cancel or an accept since the
+    /// last evaluation: none of them needs one, see [`crate::accounts`]).
+    pub stale: bool,
     /// Matched stake per `(runner, side, price)`, sorted by that key: what settlement audits
     /// and a non-runner's reduction need, bounded by the ladder rather than by the fills.
     pub lots: Vec<Lot>,
@@ -135,7 +139,8 @@ impl Position {
             win: vec![0; n],
             lose: vec![0; n],
             sum_lose: 0,
-            exposure: 0,
+            held: 0,
+            stale: false,
             lots: Vec::new(),
             lot_hint: 0,
         }
@@ -221,6 +226,26 @@ fn odds_product(amount: Money, price: PriceFx) -> i128 {
         Some(m) if amount >= 0 => i128::from(m),
         Some(m) => -i128::from(m),
         None => i128::from(amount) * i128::from(price - PRICE_SCALE),
+    }
+}
+
+/// `(dw, dl)` of a fill of `size` at `price` for the side of an order with limit `limit`: its
+/// unmatched part leaves at the limit and becomes matched at the fill price, i.e.
+/// `unmatched_delta(side, limit, -size) + matched_delta(side, price, size)` in one step. Never
+/// negative (a back fills at or above its limit, a lay at or below): a fill cannot raise the
+/// worst case.
+#[inline(always)]
+#[must_use]
+pub fn fill_delta(side: Side, limit: PriceFx, price: PriceFx, size: Money) -> (i128, i128) {
+    match side {
+        // The stake was already lost if the runner loses; now it also wins at the price.
+        Side::Back => (odds_product(size, price), 0),
+        // The liability reserved at the limit shrinks to the one at the price, and the
+        // stake is won if the runner loses.
+        Side::Lay => (
+            odds_product(size, limit) - odds_product(size, price),
+            i128::from(size) * FX,
+        ),
     }
 }
 
@@ -459,6 +484,29 @@ mod tests {
             .map(|l| (l.runner(), l.side(), l.price(), l.size))
             .collect();
         assert_eq!(got, vec![(0, Side::Back, 15_000, 60)]);
+    }
+
+    #[test]
+    fn a_fill_is_its_unmatched_part_leaving_plus_the_matched_bet() {
+        for side in [Side::Back, Side::Lay] {
+            for (limit, price) in [(20_000, 20_000), (30_000, 25_000), (1_000 * P, 10_100)] {
+                let (limit, price) = match side {
+                    Side::Back => (price, limit), // a back fills at or above its limit
+                    Side::Lay => (limit, price),
+                };
+                for size in [1, 1_234, 1_000_000_000_000] {
+                    let (uw, ul) = unmatched_delta(side, limit, -size);
+                    let (mw, ml) = matched_delta(side, price, size);
+                    let (fw, fl) = fill_delta(side, limit, price, size);
+                    assert_eq!(
+                        (fw, fl),
+                        (uw + mw, ul + ml),
+                        "{side:?} {limit} {price} {size}"
+                    );
+                    assert!(fw >= 0 && fl >= 0);
+                }
+            }
+        }
     }
 
     #[test]

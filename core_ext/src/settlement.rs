@@ -190,8 +190,6 @@ impl Exchange {
             let account = pos.account;
             pos.clear();
             pos.lots = Vec::new();
-            self.ledger.exposure[account as usize] -= pos.exposure;
-            pos.exposure = 0;
             self.ledger.balances[account as usize] += pnl - commission;
             rounded_sum += pnl;
             commission_sum += commission;
@@ -227,8 +225,6 @@ impl Exchange {
             let pos = &mut self.ledger.positions[p as usize];
             pos.clear();
             pos.lots = Vec::new();
-            self.ledger.exposure[pos.account as usize] -= pos.exposure;
-            pos.exposure = 0;
             results.push(AccountResult {
                 account: pos.account,
                 pnl: 0,
@@ -254,6 +250,7 @@ impl Exchange {
     ) {
         let ml = &mut self.ledger.markets[m as usize];
         ml.settlement = state;
+        self.ledger.close_positions(m);
         self.emit_kind(EventKind::MarketSettled {
             market: m,
             winners,

@@ -1,6 +1,7 @@
 //! Property tests of spec section 3 over random command streams with random results:
-//! the cached exposure always equals a from-scratch recomputation, `available` never goes
-//! negative, settlement is zero-sum up to the residue, balances fall by exactly commission
+//! the exposure always equals a from-scratch recomputation, the held exposure is never below
+//! it, no order or withdrawal takes `available` below zero (only a runner removal can, by
+//! voiding a hedge), settlement is zero-sum up to the residue, balances fall by exactly commission
 //! plus residue, and a restore from a mid-stream snapshot settles identically.
 
 use proptest::prelude::*;
@@ -150,6 +151,19 @@ fn apply(ex: &mut Exchange, c: &Cmd) {
     }
 }
 
+fn availables(ex: &Exchange) -> Vec<i64> {
+    ACCOUNTS.iter().map(|a| ex.available(a)).collect()
+}
+
+/// After a command other than a runner removal: no account's `available` went below zero,
+/// and one already below (after a removal) did not fall further.
+fn check_available_not_lowered(ex: &Exchange, before: &[i64]) {
+    for (name, &was) in ACCOUNTS.iter().zip(before) {
+        let now = ex.available(name);
+        assert!(now >= 0 || now >= was, "{name}: available {was} -> {now}");
+    }
+}
+
 fn check_exposures(ex: &Exchange) {
     for (name_idx, name) in ACCOUNTS.iter().enumerate() {
         let Some(a) = ex.account_idx(name) else {
@@ -167,7 +181,11 @@ fn check_exposures(ex: &Exchange) {
             total += cached;
         }
         assert_eq!(ex.available(name), ex.balance(name) - total);
-        assert!(ex.available(name) >= 0, "{name}: {}", ex.available(name));
+        assert!(
+            ex.held(name) >= total,
+            "{name}: held {} below the exposure {total}",
+            ex.held(name)
+        );
     }
 }
 
@@ -224,9 +242,16 @@ proptest! {
         commission in prop_oneof![Just(0u32), Just(50_000), Just(1_000_000)],
     ) {
         let mut ex = new_exchange(commission);
+        let mut removed = false;
         for c in &cmds {
+            let before = availables(&ex);
             apply(&mut ex, c);
             check_exposures(&ex);
+            if matches!(c, Cmd::Remove { .. }) {
+                removed = true;
+            } else {
+                check_available_not_lowered(&ex, &before);
+            }
         }
         let before = total_balance(&ex);
         let reports = settle_all(&mut ex, &pick, dead_heat);
@@ -241,8 +266,10 @@ proptest! {
         }
         prop_assert_eq!(total_balance(&ex), before - fall);
         for a in ACCOUNTS {
-            prop_assert!(ex.balance(a) >= 0);
+            // A removal that voided a hedge can leave a debt; nothing else can.
+            prop_assert!(removed || ex.balance(a) >= 0);
             prop_assert_eq!(ex.available(a), ex.balance(a));
+            prop_assert_eq!(ex.held(a), 0);
         }
     }
 

@@ -446,3 +446,80 @@ fn a_taker_filled_before_the_end_of_a_level_updates_both_positions() {
     let pnl: Vec<i64> = rep.accounts.iter().map(|x| x.pnl).collect();
     assert_eq!(pnl, vec![100, -100]);
 }
+
+#[test]
+fn holds_stay_loose_after_cancels_and_fills_and_are_tightened_before_a_refusal() {
+    // Alice has 100.00. A back of 60.00 holds 60.00; cancelling it leaves the hold (a cancel
+    // never raises the worst case) while the views are exact.
+    let mut ex = funded(&["alice", "bob"], 10_000);
+    market(&mut ex, "m", &[1, 2, 3], 1);
+    let rep = place(&mut ex, "m", 1, Side::Back, "3.0", 6_000, "alice");
+    assert_eq!(ex.held("alice"), 6_000);
+    ex.cancel(rep.order_id, "alice", None).unwrap();
+    assert_eq!(ex.exposure("alice", "m"), Ok(0));
+    assert_eq!(ex.available("alice"), 10_000);
+    assert_eq!(ex.held("alice"), 6_000);
+    // By the hold only 40.00 is free, but the exact rule allows another 60.00: the check
+    // re-evaluates before it refuses, and accepts exactly what exact holds would.
+    let rep = place(&mut ex, "m", 1, Side::Back, "3.0", 6_000, "alice");
+    assert_eq!(rep.reject, None);
+    assert_eq!(ex.held("alice"), 6_000);
+    // Bob lays 30.00 of it at 3.0 (liability 60.00): alice's matched part wins 60.00 if
+    // runner 1 wins and loses 30.00 otherwise; her unmatched 30.00 loses too: exposure 60.00
+    // as before, the hold unchanged.
+    place(&mut ex, "m", 1, Side::Lay, "3.0", 3_000, "bob");
+    assert_eq!(ex.exposure("alice", "m"), Ok(6_000));
+    assert_eq!(ex.exposure("bob", "m"), Ok(6_000));
+    // 40.00 more is available; 40.01 is not, by the exact rule.
+    let over = place(&mut ex, "m", 2, Side::Back, "2.0", 4_001, "alice");
+    assert_eq!(over.reject, Some(ErrorCode::InsufficientFunds));
+    assert_eq!(ex.held("alice"), 6_000, "the refusal left exact holds");
+    let ok = place(&mut ex, "m", 2, Side::Back, "2.0", 4_000, "alice");
+    assert_eq!(ok.reject, None);
+    assert_eq!(ex.available("alice"), 0);
+}
+
+#[test]
+fn a_removal_that_voids_a_hedge_can_leave_available_below_zero() {
+    // Alice (20.00) lays runner 2 at 2.0 for 10.00 and runner 1 at 2.0 for 30.00, both
+    // matched against bob. Results: 1 wins: -30 + 10 = -20.00; 2 wins: +30 - 10 = +20.00;
+    // 3 wins: +40.00. Exposure 20.00, available 0.
+    let mut ex = funded(&["alice", "bob"], 100_000);
+    market(&mut ex, "m", &[1, 2, 3], 1);
+    ex.withdraw("alice", 100_000 - 2_000).unwrap();
+    place(&mut ex, "m", 1, Side::Back, "2.0", 3_000, "bob");
+    place(&mut ex, "m", 2, Side::Back, "2.0", 1_000, "bob");
+    assert_eq!(
+        place(&mut ex, "m", 2, Side::Lay, "2.0", 1_000, "alice").reject,
+        None
+    );
+    assert_eq!(
+        place(&mut ex, "m", 1, Side::Lay, "2.0", 3_000, "alice").reject,
+        None
+    );
+    assert_eq!(ex.exposure("alice", "m"), Ok(2_000));
+    assert_eq!(ex.available("alice"), 0);
+    // Runner 2 is removed (factor 0): the lay on it is void, and with it the hedge. Now
+    // 1 wins: -30.00. The removal cannot be refused, so available goes to -10.00.
+    ex.remove_runner("m", 2, 0).unwrap();
+    assert_eq!(ex.exposure("alice", "m"), Ok(3_000));
+    assert_eq!(ex.available("alice"), -1_000);
+    assert_eq!(
+        ex.withdraw("alice", 1).unwrap_err(),
+        ErrorCode::InsufficientFunds
+    );
+    // An order that raises the exposure is refused; one that lowers it goes through: a back
+    // of runner 1 for 5.00 matched against bob's lay (1 wins: -30 + 5 = -25.00).
+    let raise = place(&mut ex, "m", 3, Side::Back, "2.0", 100, "alice");
+    assert_eq!(raise.reject, Some(ErrorCode::InsufficientFunds));
+    place(&mut ex, "m", 1, Side::Lay, "2.0", 500, "bob");
+    let hedge = place(&mut ex, "m", 1, Side::Back, "2.0", 500, "alice");
+    assert_eq!(hedge.reject, None);
+    assert_eq!(ex.exposure("alice", "m"), Ok(2_500));
+    assert_eq!(ex.available("alice"), -500);
+    // Runner 1 wins: alice loses 25.00 of her 20.00 and owes 5.00.
+    ex.settle_market("m", &[1], &[]).unwrap();
+    assert_eq!(ex.balance("alice"), -500);
+    assert_eq!(ex.available("alice"), -500);
+    assert_eq!(ex.held("alice"), 0);
+}
