@@ -15,9 +15,9 @@
 //! (`exposure`, `available`, `withdraw`) evaluate exactly.
 
 use crate::error::ErrorCode;
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, FillInfo};
 use crate::exposure::{
-    exposure_of, fill_delta, key, matched_delta, unmatched_delta, worst_case, Lot, Position,
+    exposure_of, key, matched_delta, order_loss, unmatched_delta, worst_case, Lot, Position,
     PositionIndex,
 };
 use crate::ladder;
@@ -194,43 +194,28 @@ impl Ledger {
         }
     }
 
-    /// Adds an accepted order's potential loss to its position's hold. A hold above the
-    /// balance (a hedge let through, or a replace, which checks only the difference) is
-    /// made exact at once, so that a hold never runs far above the exposure.
+    /// The fast path of the funds check: does the account have `loss` available by its
+    /// holds? A change that loses at most `loss` cannot lower the worst case by more
+    /// (ceil(x + y) <= ceil(x) + ceil(y)), and the holds are at least the exposure, so such
+    /// a change passes the exact rule too, without any evaluation.
     #[inline]
-    fn hold(&mut self, p: usize, loss: Money, markets: &[Market]) {
-        let pos = &mut self.positions[p];
-        let account = pos.account;
-        pos.held += loss;
-        let a = account as usize;
-        self.held[a] += loss;
-        if self.held[a] > self.balances[a] {
-            self.tighten(account, markets);
-        }
+    fn covers(&self, account: Option<u32>, loss: Money) -> bool {
+        account.is_some_and(|a| self.balances[a as usize] - self.held[a as usize] >= loss)
     }
 
     /// Would adding `(dw, dl)` on runner `r` of market `m` be allowed? Allowed when it does
     /// not raise the position's exposure (a hedge), or when `available` stays >= 0 afterwards.
-    fn check(
+    /// The slow path of the funds check (after [`Ledger::covers`] said no): exact holds,
+    /// then the exact rule.
+    #[inline(never)]
+    fn check_exactly(
         &mut self,
         markets: &[Market],
         m: u32,
         r: u16,
         account: Option<u32>,
-        dw: i128,
-        dl: i128,
+        (dw, dl): (i128, i128),
     ) -> Result<(), ErrorCode> {
-        // Fast path: the order alone loses at most `loss`, so the worst case cannot fall by
-        // more (ceil(x + y) <= ceil(x) + ceil(y)), and the holds are at least the exposure: an
-        // account with that much available by its holds passes without any evaluation.
-        let loss = exposure_of(dw.min(0) + dl.min(0));
-        if let Some(a) = account {
-            let a = a as usize;
-            if self.balances[a] - self.held[a] >= loss {
-                return Ok(());
-            }
-        }
-        // Slow path: exact holds, then the exact rule.
         if let Some(a) = account {
             self.tighten(a, markets);
         }
@@ -448,8 +433,13 @@ impl Exchange {
         tick: Tick,
         size: Money,
     ) -> Result<(), ErrorCode> {
-        let (dw, dl) = unmatched_delta(side, ladder::TICKS[usize::from(tick)], size);
-        self.ledger.check(&self.markets, m, r, account, dw, dl)
+        let price = ladder::TICKS[usize::from(tick)];
+        if self.ledger.covers(account, order_loss(side, price, size)) {
+            return Ok(());
+        }
+        let delta = unmatched_delta(side, price, size);
+        self.ledger
+            .check_exactly(&self.markets, m, r, account, delta)
     }
 
     pub(crate) fn ledger_check_replace(
@@ -466,56 +456,110 @@ impl Exchange {
             unmatched_delta(Side::Lay, ladder::TICKS[usize::from(o.tick)], o.remaining);
         let (w_new, _) = unmatched_delta(Side::Lay, ladder::TICKS[usize::from(tick)], o.remaining);
         let (m, r, account) = (o.market, o.runner, o.account);
+        let dw = w_new - w_old;
+        if self.ledger.covers(Some(account), exposure_of(dw.min(0))) {
+            return Ok(());
+        }
         self.ledger
-            .check(&self.markets, m, r, Some(account), w_new - w_old, 0)
+            .check_exactly(&self.markets, m, r, Some(account), (dw, 0))
     }
 
-    /// An order's unmatched size changed by `delta` (accepted: +size; filled, cancelled or
-    /// lapsed: -amount). An accept holds the order's potential loss; anything else can only
-    /// lower the worst case and just marks the hold stale.
-    pub(crate) fn ledger_unmatched_change(&mut self, id: OrderId, delta: Money) {
-        let o = self.orders.at(id);
-        let (m, r, account) = (o.market, usize::from(o.runner), o.account);
-        let (dw, dl) = unmatched_delta(o.side, ladder::TICKS[usize::from(o.tick)], delta);
-        let idx = (id - 1) as usize;
-        // Ids are dense and accepted in order: the first call for an id is its acceptance.
-        let p = if let Some(&p) = self.ledger.order_pos.get(idx) {
-            p as usize
-        } else {
-            let n = self.markets[m as usize].spec.runners.len();
-            let p = self.ledger.ensure_position(account, m, n);
-            self.ledger.order_pos.push(p as u32);
-            p
+    // The three hooks of the engine: every change of an order's unmatched or matched size
+    // goes through one of them.
+
+    /// An order was accepted: its position (created on the account's first order in the
+    /// market) holds the order's whole potential loss.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn ledger_accept(
+        &mut self,
+        id: OrderId,
+        m: u32,
+        r: u16,
+        account: u32,
+        side: Side,
+        tick: Tick,
+        size: Money,
+    ) {
+        let price = ladder::TICKS[usize::from(tick)];
+        let ledger = &mut self.ledger;
+        let a = account as usize;
+        // The account's last position is mostly this market's: no hash lookup then.
+        let p = match ledger.last.get(a).map(|&p| p as usize) {
+            Some(p) if ledger.positions.get(p).is_some_and(|pos| pos.market == m) => p,
+            _ => {
+                let n = self.markets[m as usize].spec.runners.len();
+                ledger.ensure_position(account, m, n)
+            }
         };
-        let pos = &mut self.ledger.positions[p];
-        pos.apply(r, dw, dl);
+        debug_assert_eq!(ledger.positions[p].account, account);
+        // Ids are dense and accepted in order: `order_pos` is indexed by `id - 1`.
+        debug_assert_eq!(ledger.order_pos.len() as u64, id - 1);
+        ledger.order_pos.push(p as u32);
+        let pos = &mut ledger.positions[p];
+        let (dw, dl) = unmatched_delta(side, price, size);
+        let r = usize::from(r);
+        // One side of the amounts moves: a back's stake if the runner loses, a lay's liability
+        // if it wins.
+        match side {
+            Side::Back => {
+                pos.lose[r] += dl;
+                pos.sum_lose += dl;
+            }
+            Side::Lay => pos.win[r] += dw,
+        }
         pos.stale = true;
-        if delta > 0 {
-            self.ledger.hold(p, exposure_of(dw + dl), &self.markets);
+        let loss = order_loss(side, price, size);
+        pos.held += loss;
+        ledger.held[a] += loss;
+        if ledger.held[a] > ledger.balances[a] {
+            // A hedge let through, or a replace (which checks only the difference): tighten
+            // at once, so that a hold never runs far above the exposure.
+            ledger.tighten(account, &self.markets);
         }
     }
 
-    /// One fill between a maker and a taker: both positions move their unmatched part to
-    /// matched (never raising a worst case, so the holds stay) and record the matched lot.
-    pub(crate) fn ledger_fill(&mut self, maker: OrderId, taker: OrderId, tick: Tick, size: Money) {
-        let price = ladder::TICKS[usize::from(tick)];
-        let mk = self.orders.at(maker);
+    /// `amount` of an order's unmatched size left (cancelled, lapsed, expired or killed): the
+    /// worst case can only rise, so the hold stays and goes stale.
+    #[inline]
+    pub(crate) fn ledger_leave(
+        &mut self,
+        id: OrderId,
+        r: u16,
+        side: Side,
+        tick: Tick,
+        amount: Money,
+    ) {
+        let (dw, dl) = unmatched_delta(side, ladder::TICKS[usize::from(tick)], -amount);
+        let p = self.ledger.order_pos[(id - 1) as usize] as usize;
+        let pos = &mut self.ledger.positions[p];
+        pos.apply(usize::from(r), dw, dl);
+        pos.stale = true;
+    }
+
+    /// A taker's fills (in matching order, so grouped by price level): each side's unmatched
+    /// part becomes matched, which never raises a worst case, so the holds stay. Each maker
+    /// moves per fill; the taker once per level (the amounts are linear in the size).
+    pub(crate) fn ledger_fills(&mut self, taker: OrderId, fills: &[FillInfo]) {
         let tk = self.orders.at(taker);
-        let r = usize::from(tk.runner);
-        let maker_side = mk.side;
-        let taker_limit = ladder::TICKS[usize::from(tk.tick)];
-        let pos_of = |id: OrderId| self.ledger.order_pos[(id - 1) as usize] as usize;
-        let (maker_pos, taker_pos) = (pos_of(maker), pos_of(taker));
-        // The maker's limit is the fill price.
-        for (p, side, limit) in [
-            (maker_pos, maker_side, price),
-            (taker_pos, maker_side.opposite(), taker_limit),
-        ] {
-            let (dw, dl) = fill_delta(side, limit, price, size);
-            let pos = &mut self.ledger.positions[p];
-            pos.apply(r, dw, dl);
-            pos.stale = true;
-            pos.add_lot(r as u16, side, price, size);
+        let (r, taker_side) = (tk.runner, tk.side);
+        let limit = ladder::TICKS[usize::from(tk.tick)];
+        let maker_side = taker_side.opposite();
+        let ledger = &mut self.ledger;
+        let taker_pos = ledger.order_pos[(taker - 1) as usize] as usize;
+        let mut rest = fills;
+        while let Some(first) = rest.first() {
+            let price = ladder::TICKS[usize::from(first.tick)];
+            let level = rest.iter().take_while(|f| f.tick == first.tick).count();
+            let mut matched = 0;
+            for f in &rest[..level] {
+                let p = ledger.order_pos[(f.maker_order - 1) as usize] as usize;
+                // A maker's limit is the fill price.
+                ledger.positions[p].fill(r, maker_side, price, price, f.size);
+                matched += f.size;
+            }
+            ledger.positions[taker_pos].fill(r, taker_side, limit, price, matched);
+            rest = &rest[level..];
         }
     }
 

@@ -13,6 +13,7 @@ use crate::error::ErrorCode;
 use crate::events::{Event, EventKind};
 use crate::ladder::{self, N_TICKS};
 use crate::market::{Market, MarketSpec, MarketStatus};
+use crate::names::NameCache;
 use crate::order::{CancelReason, Order, OrderStatus, OrderStore};
 use crate::types::{Money, OrderId, Persistence, SelectionId, Side, Tick, TimeInForce};
 
@@ -122,6 +123,9 @@ pub struct Exchange {
     pub(crate) ledger: Ledger,
     /// Reused buffer for the fills of one command (not state).
     pub(crate) fill_scratch: Vec<FillInfo>,
+    /// Recently resolved market ids and account names (not state).
+    pub(crate) market_cache: NameCache,
+    pub(crate) account_cache: NameCache,
 }
 
 fn emit(events: &mut Vec<Event>, next_seq: &mut u64, kind: EventKind) {
@@ -150,6 +154,32 @@ impl Exchange {
             .get(market_id)
             .copied()
             .ok_or(ErrorCode::UnknownMarket)
+    }
+
+    /// [`Exchange::market_idx`] through the name cache: the by-name command paths.
+    #[inline]
+    fn market_idx_cached(&mut self, market_id: &str) -> Result<u32, ErrorCode> {
+        let markets = &self.markets;
+        let name_of = |i: u32| markets.get(i as usize).map(|m| m.id.as_str());
+        if let Some(m) = self.market_cache.get(market_id, name_of) {
+            return Ok(m);
+        }
+        let m = self.market_idx(market_id)?;
+        self.market_cache.put(market_id, m);
+        Ok(m)
+    }
+
+    /// [`Exchange::account_idx`] through the name cache.
+    #[inline]
+    fn account_idx_cached(&mut self, name: &str) -> Option<u32> {
+        let accounts = &self.accounts;
+        let name_of = |i: u32| accounts.get(i as usize).map(String::as_str);
+        if let Some(a) = self.account_cache.get(name, name_of) {
+            return Some(a);
+        }
+        let a = self.account_idx(name)?;
+        self.account_cache.put(name, a);
+        Some(a)
     }
 
     /// A market by id.
@@ -424,14 +454,14 @@ impl Exchange {
     /// `UnknownMarket`, `UnknownRunner`, `InvalidPrice` (tick off the ladder). Business
     /// rejections (size, state, duplicate client id, funds) come back in the report.
     pub fn place(&mut self, req: &PlaceRequest<'_>) -> Result<PlaceReport, ErrorCode> {
-        let m = self.market_idx(req.market_id)?;
+        let m = self.market_idx_cached(req.market_id)?;
         let r = self.markets[m as usize]
             .runner_index(req.runner)
             .ok_or(ErrorCode::UnknownRunner)?;
         if usize::from(req.tick) >= N_TICKS {
             return Err(ErrorCode::InvalidPrice);
         }
-        let known = self.account_index.get(req.account).copied();
+        let known = self.account_idx_cached(req.account);
         Ok(self.place_at(m, r, known, req))
     }
 
@@ -598,12 +628,13 @@ impl Exchange {
             size: req.size,
             account,
         });
-        self.on_unmatched_change(id, req.size);
+        self.ledger_accept(id, m, r, account, req.side, req.tick, req.size);
         id
     }
 
     /// Runs an accepted order: a delayed order waits; otherwise it matches per its time in
     /// force and rests or is cancelled.
+    #[inline(always)]
     fn run(&mut self, id: OrderId) -> PlaceReport {
         let order = self.orders.at(id);
         let m = order.market;
@@ -796,8 +827,8 @@ impl Exchange {
             }
             tick = next_level(makers, side, t, limit);
         }
-        for f in fills.iter() {
-            self.on_fill(f.maker_order, taker, f.tick, f.size);
+        if !fills.is_empty() {
+            self.ledger_fills(taker, fills);
         }
     }
 
@@ -857,7 +888,7 @@ impl Exchange {
             size: amount,
             reason,
         });
-        self.on_unmatched_change(id, -amount);
+        self.ledger_leave(id, r, side, tick, amount);
     }
 
     /// Cancels an order, or reduces its unmatched size by `size_reduction` (keeping its place).
@@ -872,7 +903,7 @@ impl Exchange {
         account: &str,
         size_reduction: Option<Money>,
     ) -> Result<CancelReport, ErrorCode> {
-        let account = self.account_index.get(account).copied();
+        let account = self.account_idx_cached(account);
         self.cancel_indexed(id, account, size_reduction)
     }
 
@@ -1007,20 +1038,6 @@ impl Exchange {
                 self.report(id, fills)
             })
             .collect()
-    }
-
-    // ---------------------------------------------------------------- risk hooks
-
-    /// Called whenever an order's unmatched size changes by `delta` (accepted: +size; filled,
-    /// cancelled or lapsed: -amount). The single place where exposure of unmatched orders is
-    /// kept in step.
-    fn on_unmatched_change(&mut self, id: OrderId, delta: Money) {
-        self.ledger_unmatched_change(id, delta);
-    }
-
-    /// Called once per fill after the matching loop.
-    fn on_fill(&mut self, maker: OrderId, taker: OrderId, tick: Tick, size: Money) {
-        self.ledger_fill(maker, taker, tick, size);
     }
 
     // ---------------------------------------------------------------- views

@@ -46,6 +46,15 @@ pub fn key(account: u32, market: u32) -> u64 {
     (u64::from(account) << 32) | u64::from(market)
 }
 
+/// Slots of [`Position::lot_cache`].
+pub const LOT_CACHE: usize = 64;
+
+/// The cache slot of a lot key (Fibonacci hashing: the top bits of one multiply).
+#[inline]
+fn lot_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - LOT_CACHE.trailing_zeros())) as usize
+}
+
 /// One account's position on one market.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
@@ -68,9 +77,10 @@ pub struct Position {
     /// Matched stake per `(runner, side, price)`, sorted by that key: what settlement audits
     /// and a non-runner's reduction need, bounded by the ladder rather than by the fills.
     pub lots: Vec<Lot>,
-    /// Index of the lot the last fill hit (a cache: an account filling again mostly fills
-    /// at the same price).
-    pub lot_hint: usize,
+    /// Where recent lots are in `lots`, by a hash of their key (a cache, not state: an
+    /// account mostly fills again at a few prices, so this skips the binary search; an entry
+    /// made stale by an insertion just misses).
+    pub lot_cache: [u32; LOT_CACHE],
 }
 
 /// The matched stake one position holds at one price on one runner and side (every fill at
@@ -142,7 +152,7 @@ impl Position {
             held: 0,
             stale: false,
             lots: Vec::new(),
-            lot_hint: 0,
+            lot_cache: [0; LOT_CACHE],
         }
     }
 
@@ -151,7 +161,9 @@ impl Position {
     #[inline]
     pub fn add_lot(&mut self, r: u16, side: Side, price: PriceFx, size: Money) {
         let key = Lot::key_of(r, side, price);
-        if let Some(l) = self.lots.get_mut(self.lot_hint) {
+        let slot = lot_slot(key);
+        let cached = self.lot_cache[slot] as usize;
+        if let Some(l) = self.lots.get_mut(cached) {
             if l.key == key {
                 l.size += size;
                 return;
@@ -167,7 +179,7 @@ impl Position {
                 i
             }
         };
-        self.lot_hint = i;
+        self.lot_cache[slot] = i as u32;
     }
 
     /// Drops the lots on runner `r` (void) and reduces the others' prices with `reduce`,
@@ -187,6 +199,29 @@ impl Position {
                 false
             }
         });
+    }
+
+    /// A fill of `size` at `price` for this position's order of `side` and `limit`: the
+    /// amounts move (see [`fill_delta`]), the hold goes stale, the lot grows.
+    #[inline(always)]
+    pub fn fill(&mut self, r: u16, side: Side, limit: PriceFx, price: PriceFx, size: Money) {
+        let i = usize::from(r);
+        // Only the amounts that move (see [`fill_delta`]): a back gains on a win; a lay gains
+        // the stake on a loss, and only a taker lay filled below its limit frees part of its
+        // liability.
+        match side {
+            Side::Back => self.win[i] += odds_product(size, price),
+            Side::Lay => {
+                let stake = i128::from(size) * FX;
+                self.lose[i] += stake;
+                self.sum_lose += stake;
+                if limit != price {
+                    self.win[i] += odds_product(size, limit) - odds_product(size, price);
+                }
+            }
+        }
+        self.stale = true;
+        self.add_lot(r, side, price, size);
     }
 
     /// Adds `(dw, dl)` to runner `r`.
@@ -212,6 +247,28 @@ pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128
     match side {
         Side::Back => (0, -i128::from(amount) * FX),
         Side::Lay => (-odds_product(amount, price), 0),
+    }
+}
+
+/// The potential loss of a new unmatched order, in whole units rounded up: a back's stake, a
+/// lay's liability. Equals `exposure_of` of its [`unmatched_delta`], in 64-bit arithmetic (the
+/// funds check and the hold of every accepted order compute it).
+#[inline]
+#[must_use]
+pub fn order_loss(side: Side, price: PriceFx, size: Money) -> Money {
+    match side {
+        Side::Back => size,
+        Side::Lay => {
+            let product = u64::try_from(price - PRICE_SCALE)
+                .ok()
+                .zip(u64::try_from(size).ok())
+                .and_then(|(odds, size)| odds.checked_mul(size))
+                .and_then(|p| p.checked_add(PRICE_SCALE as u64 - 1));
+            match product {
+                Some(p) => (p / PRICE_SCALE as u64) as Money,
+                None => exposure_of(-odds_product(size, price)),
+            }
+        }
     }
 }
 
@@ -471,6 +528,32 @@ mod tests {
     }
 
     #[test]
+    fn lots_stay_sorted_and_exact_whatever_the_cache_holds() {
+        // Insertions shift indices under the cache: every add must still land on its key.
+        let mut pos = Position::new(0, 0, 3);
+        let mut model = std::collections::BTreeMap::new();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let r = (x % 3) as u16;
+            let side = if x >> 8 & 1 == 0 {
+                Side::Back
+            } else {
+                Side::Lay
+            };
+            let price = crate::ladder::TICKS[(x >> 16) as usize % 350];
+            let size = (x >> 40) as i64 % 1_000 + 1;
+            pos.add_lot(r, side, price, size);
+            *model.entry(Lot::key_of(r, side, price)).or_insert(0) += size;
+        }
+        let got: Vec<(u64, i64)> = pos.lots.iter().map(|l| (l.key, l.size)).collect();
+        let want: Vec<(u64, i64)> = model.into_iter().collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn repricing_voids_the_runner_and_merges_equal_prices() {
         let mut pos = Position::new(0, 0, 2);
         pos.add_lot(0, Side::Back, 20_000, 50);
@@ -504,6 +587,26 @@ mod tests {
                         "{side:?} {limit} {price} {size}"
                     );
                     assert!(fw >= 0 && fl >= 0);
+                    // Position::fill moves exactly these amounts and records the lot.
+                    let mut pos = Position::new(0, 0, 2);
+                    pos.fill(1, side, limit, price, size);
+                    assert_eq!((pos.win[1], pos.lose[1], pos.sum_lose), (fw, fl, fl));
+                    assert_eq!((pos.win[0], pos.lose[0]), (0, 0));
+                    assert!(pos.stale);
+                    assert_eq!(pos.lots, vec![Lot::new(1, side, price, size)]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn order_loss_is_the_exposure_of_the_unmatched_order() {
+        for side in [Side::Back, Side::Lay] {
+            for tick in [0, 1, 57, 200, 349] {
+                let price = crate::ladder::TICKS[tick];
+                for size in [1, 2, 99, 10_001, 123_457, 1_000_000_000_000] {
+                    let (dw, dl) = unmatched_delta(side, price, size);
+                    assert_eq!(order_loss(side, price, size), exposure_of(dw + dl));
                 }
             }
         }

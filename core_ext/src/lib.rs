@@ -15,6 +15,7 @@ pub mod exposure;
 pub mod fixed;
 pub mod ladder;
 pub mod market;
+mod names;
 pub mod order;
 pub mod quant;
 pub mod settlement;
