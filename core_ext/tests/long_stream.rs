@@ -3,8 +3,9 @@
 //! short streams; this one lets books, positions and queues grow long.
 //!
 //! Invariants: no two accounts' orders cross; every order's size = matched + remaining +
-//! cancelled; matched back stake = matched lay stake per runner; cached exposure = a
-//! from-scratch recomputation; available never negative; settlement moves balances by exactly
+//! cancelled; matched back stake = matched lay stake per runner; exposure = a from-scratch
+//! recomputation, and the held exposure is at least their sum; available never negative (the
+//! balances are large enough that no removal can void a hedge past them); settlement moves balances by exactly
 //! -(commission + residue); replaying the stream reproduces the state hash; a snapshot restores
 //! to the same hash and the same future.
 
@@ -305,6 +306,8 @@ fn check_invariants(ex: &Exchange) {
     }
     for a in ACCOUNTS {
         assert!(ex.available(a) >= 0, "{a} available never negative");
+        let exposure = ex.balance(a) - ex.available(a);
+        assert!(ex.held(a) >= exposure, "{a} holds at least its exposure");
     }
 }
 
