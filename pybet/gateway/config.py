@@ -86,6 +86,7 @@ class GatewayConfig:
     idle_timeout_s: float = 30.0
     heartbeat_s: float = 5.0
     login_timeout_s: float = 10.0
+    max_login_failures: int = 3  # failed logins on one connection before it is closed
     book_depth: int = 5
     # bounded send buffer: above `send_high` market data is conflated; above `send_max`, or
     # above `send_high` for `slow_consumer_s`, the connection is dropped as a slow consumer

@@ -37,6 +37,7 @@ class Session(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.peer = "?"
         self.nonce = secrets.token_hex(16)
+        self.login_failures = 0
         self.hello = False
         self.account: str | None = None
         self.admin = False
@@ -173,8 +174,21 @@ class Session(asyncio.Protocol):
                 ok = hmac.compare_digest(hmac_login(acct.key_hash, self.nonce), msg.hmac)
         if not ok:
             gw.metrics.inc("login_failed")
-            log.warning("event=login_failed peer=%s account=%s", self.peer, msg.account)
+            self.login_failures += 1
+            log.warning(
+                "event=login_failed peer=%s account=%s failures=%d",
+                self.peer,
+                msg.account,
+                self.login_failures,
+            )
             self._error(msg.req, "AUTH_FAILED", "bad account or key")
+            # A new nonce after every failure: an HMAC login needs a fresh Hello (whose
+            # Welcome carries it), so no guess is ever tried twice against one nonce; and a
+            # connection gets a few tries, not an online guessing loop.
+            self.nonce = secrets.token_hex(16)
+            self.hello = False
+            if self.login_failures >= gw.cfg.max_login_failures:
+                self.close("auth_failed")
             return
         assert acct is not None
         if not gw.admit_account(self, acct.name):

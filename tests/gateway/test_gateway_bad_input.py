@@ -11,6 +11,7 @@ from gwtest import KEYS, MARKET, Raw, client, gateway, run
 
 from pybet import protocol as p
 from pybet.errors import AuthError
+from pybet.gateway.config import hash_key, hmac_login
 from pybet.store import MemoryStore
 
 _enc = msgspec.msgpack.Encoder()
@@ -130,6 +131,37 @@ def test_bad_credentials_and_version() -> None:
             old.send_msg(p.Hello(99))
             await _expect_error(old, "UNSUPPORTED_VERSION")
             assert await old.closed()
+
+    run(main())
+
+
+def test_a_failed_login_rotates_the_nonce_and_three_close_the_connection() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            key_hash = hash_key(KEYS["alice"])
+            raw = await Raw.open(gw)
+            raw.send_msg(p.Hello(p.PROTOCOL_VERSION))
+            first = await raw.recv()
+            assert isinstance(first, p.Welcome)
+            raw.send_msg(p.Login(1, "alice", api_key="wrong"))
+            await _expect_error(raw, "AUTH_FAILED")
+            # the right HMAC, but for the nonce before the failure: refused
+            raw.send_msg(p.Login(2, "alice", hmac=hmac_login(key_hash, first.nonce)))
+            await _expect_error(raw, "AUTH_FAILED")
+            # a new Hello gives the new nonce, and the right HMAC for it logs in
+            raw.send_msg(p.Hello(p.PROTOCOL_VERSION))
+            second = await raw.recv()
+            assert isinstance(second, p.Welcome) and second.nonce != first.nonce
+            raw.send_msg(p.Login(3, "alice", hmac=hmac_login(key_hash, second.nonce)))
+            assert isinstance(await raw.recv(), p.LoggedIn)
+            raw.close()
+            # three failures on one connection: it is closed after the third error
+            guesser = await Raw.open(gw)
+            for req in range(3):
+                guesser.send_msg(p.Login(req, "alice", api_key=f"guess-{req}"))
+                await _expect_error(guesser, "AUTH_FAILED")
+            assert await guesser.closed()
+            assert gw.metrics.counters["login_failed"] == 5
 
     run(main())
 
