@@ -412,14 +412,7 @@ impl Exchange {
                 pos.apply(usize::from(o.runner), w, l);
             }
         }
-        exposure_of(worst_case(
-            &pos.win,
-            &pos.lose,
-            pos.sum_lose,
-            &market.removed,
-            market.spec.places,
-            None,
-        ))
+        exact_exposure(&pos, market)
     }
 
     // ------------------------------------------------------------ hooks called by the engine

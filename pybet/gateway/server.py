@@ -122,10 +122,23 @@ class Gateway:
         for s in list(self.sessions):
             s.send_now(p.Error(0, "UNAVAILABLE", "server shutting down"))
             s.close("shutdown")
+        await self._abort_unflushed()
         if self._http is not None:
             self._http.close()
         await self.store.close()
         log.info("event=stopped seq=%d", self.seq)
+
+    async def _abort_unflushed(self, grace_s: float = 1.0) -> None:
+        """A graceful close waits until the client has read what is buffered for it; one that
+        never reads would hold the close, and the event loop's shutdown, forever. Connections
+        still open after `grace_s` are aborted."""
+        deadline = time.monotonic() + grace_s
+        while self.sessions and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        for s in list(self.sessions):
+            log.warning("event=abort peer=%s account=%s reason=unflushed", s.peer, s.account)
+            if s.transport is not None:
+                s.transport.abort()
 
     def healthy(self) -> bool:
         return not self.fail_closed and not self._stopping

@@ -4,6 +4,7 @@ where the frame boundary is lost), and leaves the server and the other sessions 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import msgspec
 import pytest
@@ -269,16 +270,48 @@ def test_slow_consumer_is_conflated_then_disconnected() -> None:
             # carol never reads: once her buffer is over the high-water mark her market data
             # is conflated (skipped, an image owed), and when she stays behind she is dropped
             prices = ["2.0", "2.02", "2.04", "2.06", "2.08", "2.1", "2.12", "2.14", "2.16", "2.18"]
-            for i in range(30_000):
-                await alice.place(MARKET, 1 + i % 3, "BACK", prices[i % 10], 100 + i)
-                if not gw.by_account["carol"]:
-                    break
+            # until she is dropped, bounded in time rather than in orders: on a fast machine a
+            # fixed count can end before she has been paused for slow_consumer_s
+            deadline = time.monotonic() + 20
+            i = 0
+            while gw.by_account["carol"] and time.monotonic() < deadline:
+                await alice.place(MARKET, 1 + i % 3, "BACK", prices[i % 10], 100 + i % 10_000)
+                i += 1
             assert gw.metrics.counters["md_conflated"] > 0
             assert not gw.by_account["carol"]
             assert gw.metrics.counters["slow_consumer_disconnects"] == 1
             slow.close()
             await alice.close()
             await _still_trades(gw)
+
+    run(main())
+
+
+@pytest.mark.timeout(30)
+def test_stop_does_not_wait_for_a_client_that_never_reads() -> None:
+    # carol subscribes and never reads; she is never dropped as a slow consumer here, so her
+    # connection still holds unsent market data when the gateway stops: a graceful close
+    # alone would wait for her forever (and the event loop's shutdown with it)
+    async def main() -> None:
+        async with gateway(
+            send_high=2048, slow_consumer_s=600, book_depth=10, socket_sndbuf=4096
+        ) as gw:
+            carol = await Raw.open(gw, rcvbuf=2048)
+            await carol.login("carol")
+            carol.send_msg(p.Subscribe(2, market_id=MARKET))
+            alice = await client(gw, "alice")
+            prices = ["2.0", "2.02", "2.04", "2.06", "2.08", "2.1", "2.12", "2.14", "2.16", "2.18"]
+            (session,) = gw.by_account["carol"]
+            for i in range(30_000):
+                await alice.place(MARKET, 1 + i % 3, "BACK", prices[i % 10], 100 + i)
+                if session.paused:
+                    break
+            assert session.transport is not None
+            assert session.transport.get_write_buffer_size() > 0
+            await alice.close()
+        # stop() returned with every connection gone, carol's aborted (she read nothing)
+        assert not gw.sessions
+        assert await carol.closed()
 
     run(main())
 
