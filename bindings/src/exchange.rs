@@ -815,6 +815,13 @@ impl PyExchange {
         PyBytes::new(py, &blob)
     }
 
+    /// `(snapshot(), state_hash())` from one encoding of the state.
+    fn snapshot_and_hash<'py>(&self, py: Python<'py>) -> (Bound<'py, PyBytes>, u64) {
+        let ex = &self.inner;
+        let (blob, hash) = py.detach(|| ex.snapshot_and_hash());
+        (PyBytes::new(py, &blob), hash)
+    }
+
     /// Rebuilds an exchange from `snapshot()` bytes.
     #[staticmethod]
     fn restore(py: Python<'_>, blob: &[u8]) -> PyResult<PyExchange> {

@@ -34,12 +34,14 @@ pub enum SnapshotError {
 /// FNV-1a 64: tiny, deterministic on every platform, good enough to compare states.
 #[must_use]
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    bytes.iter().fold(FNV_BASIS, |h, &b| fnv_step(h, b))
+}
+
+const FNV_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+#[inline(always)]
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
 /// Appends little-endian values to a buffer.
@@ -265,16 +267,33 @@ impl Exchange {
     /// Serialises the state (not the undrained events).
     #[must_use]
     pub fn snapshot(&self) -> Vec<u8> {
+        self.snapshot_and_hash().0
+    }
+
+    /// [`Exchange::snapshot`] and [`Exchange::state_hash`] from one encoding: the state hash
+    /// is the FNV-1a of the snapshot's state bytes, folded in the same pass as the checksum
+    /// (two independent chains), instead of encoding the state a second time.
+    #[must_use]
+    pub fn snapshot_and_hash(&self) -> (Vec<u8>, u64) {
         // Header, body and checksum in one buffer: no copy of the body.
         let mut out = self.sized_writer();
         out.buf.extend_from_slice(MAGIC);
         out.buf.extend_from_slice(&VERSION.to_le_bytes());
-        let start = out.buf.len();
+        let body = out.buf.len();
         out.u64(self.next_seq);
+        let state = out.buf.len();
         self.encode_state(&mut out);
-        let sum = fnv1a(&out.buf[start..]);
+        let mut sum = FNV_BASIS;
+        for &b in &out.buf[body..state] {
+            sum = fnv_step(sum, b);
+        }
+        let mut hash = FNV_BASIS;
+        for &b in &out.buf[state..] {
+            sum = fnv_step(sum, b);
+            hash = fnv_step(hash, b);
+        }
         out.buf.extend_from_slice(&sum.to_le_bytes());
-        out.buf
+        (out.buf, hash)
     }
 
     /// Rebuilds an exchange from [`Exchange::snapshot`] bytes.

@@ -227,7 +227,10 @@ proptest! {
             apply(&mut live, c);
         }
         live.drain_events();
-        let mut restored = Exchange::restore(&live.snapshot()).unwrap();
+        let (blob, hash) = live.snapshot_and_hash();
+        prop_assert_eq!(&blob, &live.snapshot());
+        prop_assert_eq!(hash, live.state_hash());
+        let mut restored = Exchange::restore(&blob).unwrap();
         prop_assert_eq!(restored.state_hash(), live.state_hash());
         for c in &after {
             apply(&mut live, c);

@@ -434,20 +434,24 @@ class EngineCore:
 
     # -- state -----------------------------------------------------------------------------
     def snapshot(self) -> bytes:
-        with _gc_paused():
-            return self._snapshot()
+        return self.snapshot_and_hash()[0]
 
-    def _snapshot(self) -> bytes:
-        st = _State(
-            version=2,
-            exchange=self.exchange.snapshot(),
-            pools={k: v.snapshot() for k, v in sorted(self.pools.items())},
-            pool_owners=dict(sorted(self.pool_owners.items())),
-            idem=self._idem_bytes(),
-            now_ms=self.now_ms,
-            market_delay=dict(sorted(self.market_delay.items())),
-        )
-        return _encoder.encode(st)
+    def snapshot_and_hash(self) -> tuple[bytes, int]:
+        """``(snapshot(), state_hash())`` with the exchange and the idempotency table encoded
+        once for both (what the gateway writes at every snapshot)."""
+        with _gc_paused():
+            ex_blob, ex_hash = self.exchange.snapshot_and_hash()
+            idem = self._idem_bytes()
+            st = _State(
+                version=2,
+                exchange=ex_blob,
+                pools={k: v.snapshot() for k, v in sorted(self.pools.items())},
+                pool_owners=dict(sorted(self.pool_owners.items())),
+                idem=idem,
+                now_ms=self.now_ms,
+                market_delay=dict(sorted(self.market_delay.items())),
+            )
+            return _encoder.encode(st), self._hash_of(ex_hash, idem)
 
     def _idem_bytes(self) -> bytes:
         # Insertion order is deterministic (entries are only ever added, in apply order, and
@@ -497,11 +501,14 @@ class EngineCore:
             return self._state_hash()
 
     def _state_hash(self) -> int:
+        return self._hash_of(self.exchange.state_hash(), self._idem_bytes())
+
+    def _hash_of(self, exchange_hash: int, idem: bytes) -> int:
         h = hashlib.blake2b(digest_size=8)
-        h.update(self.exchange.state_hash().to_bytes(8, "little"))
+        h.update(exchange_hash.to_bytes(8, "little"))
         for pid, pool in sorted(self.pools.items()):
             h.update(_encoder.encode((pid, pool.state_hash(), self.pool_owners[pid])))
-        h.update(self._idem_bytes())
+        h.update(idem)
         return int.from_bytes(h.digest(), "little")
 
 

@@ -388,7 +388,8 @@ class Gateway:
 
     async def _snapshot(self) -> None:
         # taken synchronously in the owner: the state is exactly the state at self.seq
-        snap = SnapshotRecord(self.seq, self.engine.snapshot(), self.engine.state_hash())
+        state, state_hash = self.engine.snapshot_and_hash()
+        snap = SnapshotRecord(self.seq, state, state_hash)
         await self.store.write_snapshot(snap)
         # only now: a failed write leaves the snapshot due (retried after _snapshot_retry_at)
         self._snapshot_seq = snap.seq

@@ -135,7 +135,9 @@ def test_replay_and_snapshot_reproduce_the_state_hash(
         now, cmds = decode_record(record)
         replayed.apply_batch(now, cmds)
     assert replayed.state_hash() == live.state_hash()
-    restored = EngineCore.restore(live.snapshot())
+    blob, blob_hash = live.snapshot_and_hash()
+    assert (blob, blob_hash) == (live.snapshot(), live.state_hash())
+    restored = EngineCore.restore(blob)
     assert restored.state_hash() == live.state_hash()
     # restored replies stay encoded until their client order id comes back
     decoded = {
