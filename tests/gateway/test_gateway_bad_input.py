@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import msgspec
 import pytest
 from gwtest import KEYS, MARKET, Raw, client, gateway, run
 
 from pybet import protocol as p
+from pybet.client import Client
 from pybet.errors import AuthError
 from pybet.gateway.config import hash_key, hmac_login
 from pybet.store import MemoryStore
@@ -258,25 +261,36 @@ def test_idle_timeout_closes_silent_connections() -> None:
     run(main())
 
 
+_PRICES = ["2.0", "2.02", "2.04", "2.06", "2.08", "2.1", "2.12", "2.14", "2.16", "2.18"]
+
+
+async def _reader_that_never_reads(gw: Any) -> tuple[Raw, Client]:
+    """carol, subscribed to MARKET on a tiny receive window and never reading, and alice."""
+    carol = await Raw.open(gw, rcvbuf=2048)
+    await carol.login("carol")
+    carol.send_msg(p.Subscribe(2, market_id=MARKET))
+    return carol, await client(gw, "alice")
+
+
+async def _place_until(alice: Client, done: Callable[[], bool]) -> None:
+    """Orders that each change carol's market data, until ``done()`` (at most 20 s: a fixed
+    count of orders can end too early on a fast machine)."""
+    deadline = time.monotonic() + 20
+    i = 0
+    while not done() and time.monotonic() < deadline:
+        await alice.place(MARKET, 1 + i % 3, "BACK", _PRICES[i % 10], 100 + i % 10_000)
+        i += 1
+
+
 def test_slow_consumer_is_conflated_then_disconnected() -> None:
     async def main() -> None:
         async with gateway(
             send_high=2048, slow_consumer_s=0.3, book_depth=10, socket_sndbuf=4096
         ) as gw:
-            slow = await Raw.open(gw, rcvbuf=2048)
-            await slow.login("carol")
-            slow.send_msg(p.Subscribe(2, market_id=MARKET))
-            alice = await client(gw, "alice")
-            # carol never reads: once her buffer is over the high-water mark her market data
-            # is conflated (skipped, an image owed), and when she stays behind she is dropped
-            prices = ["2.0", "2.02", "2.04", "2.06", "2.08", "2.1", "2.12", "2.14", "2.16", "2.18"]
-            # until she is dropped, bounded in time rather than in orders: on a fast machine a
-            # fixed count can end before she has been paused for slow_consumer_s
-            deadline = time.monotonic() + 20
-            i = 0
-            while gw.by_account["carol"] and time.monotonic() < deadline:
-                await alice.place(MARKET, 1 + i % 3, "BACK", prices[i % 10], 100 + i % 10_000)
-                i += 1
+            slow, alice = await _reader_that_never_reads(gw)
+            # once her buffer is over the high-water mark her market data is conflated
+            # (skipped, an image owed), and when she stays behind she is dropped
+            await _place_until(alice, lambda: not gw.by_account["carol"])
             assert gw.metrics.counters["md_conflated"] > 0
             assert not gw.by_account["carol"]
             assert gw.metrics.counters["slow_consumer_disconnects"] == 1
@@ -296,16 +310,9 @@ def test_stop_does_not_wait_for_a_client_that_never_reads() -> None:
         async with gateway(
             send_high=2048, slow_consumer_s=600, book_depth=10, socket_sndbuf=4096
         ) as gw:
-            carol = await Raw.open(gw, rcvbuf=2048)
-            await carol.login("carol")
-            carol.send_msg(p.Subscribe(2, market_id=MARKET))
-            alice = await client(gw, "alice")
-            prices = ["2.0", "2.02", "2.04", "2.06", "2.08", "2.1", "2.12", "2.14", "2.16", "2.18"]
+            carol, alice = await _reader_that_never_reads(gw)
             (session,) = gw.by_account["carol"]
-            for i in range(30_000):
-                await alice.place(MARKET, 1 + i % 3, "BACK", prices[i % 10], 100 + i)
-                if session.paused:
-                    break
+            await _place_until(alice, lambda: session.paused)
             assert session.transport is not None
             assert session.transport.get_write_buffer_size() > 0
             await alice.close()
