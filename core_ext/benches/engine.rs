@@ -7,19 +7,9 @@ use pybet_core::exchange::{Exchange, PlaceRequest};
 use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::MarketSpec;
 
-/// A tiny deterministic generator (xorshift): no OS randomness in benchmarks either.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 #[derive(Clone, Copy)]
 enum Op {
