@@ -417,6 +417,7 @@ impl Exchange {
 
     // ------------------------------------------------------------ hooks called by the engine
 
+    /// Risk check of a new order (see [`Ledger::covers`] and [`Ledger::check_exactly`]).
     pub(crate) fn ledger_check_new(
         &mut self,
         m: u32,
@@ -435,6 +436,7 @@ impl Exchange {
             .check_exactly(&self.markets, m, r, account, delta)
     }
 
+    /// Risk check of a replace: the old order's unmatched size leaves, the new one arrives.
     pub(crate) fn ledger_check_replace(
         &mut self,
         id: OrderId,

@@ -564,21 +564,9 @@ impl Exchange {
                 }
             }
         }
-        self.check_funds(m, r, account, req.side, req.tick, req.size)
-    }
-
-    /// Pre-trade risk check: the order counted as fully unmatched must not make the
-    /// account's available funds negative, unless it lowers the account's exposure.
-    fn check_funds(
-        &mut self,
-        m: u32,
-        r: u16,
-        account: Option<u32>,
-        side: Side,
-        tick: Tick,
-        size: Money,
-    ) -> Result<(), ErrorCode> {
-        self.ledger_check_new(m, r, account, side, tick, size)
+        // Pre-trade risk: the order counted as fully unmatched must not make the account's
+        // available funds negative, unless it lowers the account's exposure.
+        self.ledger_check_new(m, r, account, req.side, req.tick, req.size)
     }
 
     /// Records an accepted order (status decided by [`Exchange::run`]).
@@ -981,7 +969,7 @@ impl Exchange {
         } else if req_size < market.spec.min_stake {
             Err(ErrorCode::BelowMinStake)
         } else {
-            self.check_replace_funds(id, tick)
+            self.ledger_check_replace(id, tick)
         };
         if let Err(code) = check {
             let account = self.accounts[acct as usize].as_str().into();
@@ -1009,11 +997,6 @@ impl Exchange {
         };
         let new_id = self.accept(m, r, acct, &req);
         Ok(self.run(new_id))
-    }
-
-    /// Risk check of a replace: the old order's unmatched size leaves, the new one arrives.
-    fn check_replace_funds(&mut self, id: OrderId, tick: Tick) -> Result<(), ErrorCode> {
-        self.ledger_check_replace(id, tick)
     }
 
     /// Advances the engine clock and releases the orders whose bet delay has passed, in
