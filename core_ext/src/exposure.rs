@@ -206,17 +206,16 @@ impl Position {
     #[inline(always)]
     pub fn fill(&mut self, r: u16, side: Side, limit: PriceFx, price: PriceFx, size: Money) {
         let i = usize::from(r);
-        // Only the amounts that move (see [`fill_delta`]): a back gains on a win; a lay gains
-        // the stake on a loss, and only a taker lay filled below its limit frees part of its
-        // liability.
+        let (dw, dl) = fill_delta(side, limit, price, size);
+        // Only the amounts that move: a back gains on a win; a lay gains the stake on a loss,
+        // and only a taker lay filled below its limit frees part of its liability.
         match side {
-            Side::Back => self.win[i] += odds_product(size, price),
+            Side::Back => self.win[i] += dw,
             Side::Lay => {
-                let stake = i128::from(size) * FX;
-                self.lose[i] += stake;
-                self.sum_lose += stake;
+                self.lose[i] += dl;
+                self.sum_lose += dl;
                 if limit != price {
-                    self.win[i] += odds_product(size, limit) - odds_product(size, price);
+                    self.win[i] += dw;
                 }
             }
         }
