@@ -93,18 +93,21 @@ fn exact_exposure(pos: &Position, market: &Market) -> Money {
 }
 
 impl Ledger {
+    /// The account's last position, if it is on `market`: accounts mostly keep trading the
+    /// same market, so this answers most lookups without hashing. (`last[a]` only ever holds
+    /// a position of account `a`.)
+    #[inline]
+    fn cached_position(&self, account: u32, market: u32) -> Option<usize> {
+        let p = *self.last.get(account as usize)? as usize;
+        let pos = self.positions.get(p)?;
+        debug_assert!(pos.market != market || pos.account == account);
+        (pos.market == market).then_some(p)
+    }
+
     #[inline]
     pub(crate) fn position_of(&self, account: u32, market: u32) -> Option<usize> {
-        if let Some(&p) = self.last.get(account as usize) {
-            if self
-                .positions
-                .get(p as usize)
-                .is_some_and(|pos| pos.market == market && pos.account == account)
-            {
-                return Some(p as usize);
-            }
-        }
-        self.index.get(&key(account, market)).map(|&p| p as usize)
+        self.cached_position(account, market)
+            .or_else(|| self.index.get(&key(account, market)).map(|&p| p as usize))
     }
 
     /// A new account's (empty) entries.
@@ -114,8 +117,25 @@ impl Ledger {
         self.open.push(Vec::new());
     }
 
-    pub(crate) fn ensure_position(&mut self, account: u32, market: u32, n: usize) -> usize {
-        let p = self.find_or_create(account, market, n);
+    /// The position of `(account, market)`, created on the account's first order there; it
+    /// becomes the account's cached last position.
+    #[inline]
+    pub(crate) fn ensure_position(
+        &mut self,
+        account: u32,
+        market: u32,
+        markets: &[Market],
+    ) -> usize {
+        match self.cached_position(account, market) {
+            Some(p) => p,
+            None => self.find_or_create(account, market, markets),
+        }
+    }
+
+    /// The slow path of [`Ledger::ensure_position`]: the index, or a new position.
+    #[inline(never)]
+    fn find_or_create(&mut self, account: u32, market: u32, markets: &[Market]) -> usize {
+        let p = self.lookup_or_create(account, market, markets);
         let a = account as usize;
         if self.last.len() <= a {
             self.last.resize(a + 1, u32::MAX);
@@ -124,10 +144,11 @@ impl Ledger {
         p
     }
 
-    fn find_or_create(&mut self, account: u32, market: u32, n: usize) -> usize {
-        if let Some(p) = self.position_of(account, market) {
-            return p;
+    fn lookup_or_create(&mut self, account: u32, market: u32, markets: &[Market]) -> usize {
+        if let Some(&p) = self.index.get(&key(account, market)) {
+            return p as usize;
         }
+        let n = markets[market as usize].spec.runners.len();
         let p = self.positions.len();
         self.positions.push(Position::new(account, market, n));
         self.index.insert(key(account, market), p as u32);
@@ -479,15 +500,7 @@ impl Exchange {
         let price = ladder::TICKS[usize::from(tick)];
         let ledger = &mut self.ledger;
         let a = account as usize;
-        // The account's last position is mostly this market's: no hash lookup then.
-        let p = match ledger.last.get(a).map(|&p| p as usize) {
-            Some(p) if ledger.positions.get(p).is_some_and(|pos| pos.market == m) => p,
-            _ => {
-                let n = self.markets[m as usize].spec.runners.len();
-                ledger.ensure_position(account, m, n)
-            }
-        };
-        debug_assert_eq!(ledger.positions[p].account, account);
+        let p = ledger.ensure_position(account, m, &self.markets);
         // Ids are dense and accepted in order: `order_pos` is indexed by `id - 1`.
         debug_assert_eq!(ledger.order_pos.len() as u64, id - 1);
         ledger.order_pos.push(p as u32);
@@ -671,7 +684,7 @@ impl Exchange {
                 if ledger.position_of(account, m as u32).is_some() {
                     return Err(SnapshotError::Corrupt("duplicate position"));
                 }
-                let p = ledger.ensure_position(account, m as u32, n);
+                let p = ledger.ensure_position(account, m as u32, &self.markets);
                 for i in 0..n {
                     let (win, lose) = (r.i128()?, r.i128()?);
                     ledger.positions[p].apply(i, win, lose);
