@@ -177,29 +177,23 @@ impl Ledger {
         }
     }
 
-    /// An account's exact exposure over open markets, without tightening (for the views).
-    fn exact_total(&self, account: u32, markets: &[Market]) -> Money {
-        let a = account as usize;
-        self.open[a].iter().fold(self.held[a], |total, &p| {
-            let pos = &self.positions[p as usize];
-            if pos.stale {
-                total - pos.held + exact_exposure(pos, &markets[pos.market as usize])
-            } else {
-                total
-            }
-        })
+    /// A position's exact exposure without tightening (for the views): its hold when that is
+    /// exact, else evaluated.
+    fn exposure_now(&self, p: usize, markets: &[Market]) -> Money {
+        let pos = &self.positions[p];
+        if pos.stale {
+            exact_exposure(pos, &markets[pos.market as usize])
+        } else {
+            pos.held
+        }
     }
 
-    /// A position's exact exposure (0 for none).
-    fn exact_of(&self, p: Option<usize>, markets: &[Market]) -> Money {
-        p.map_or(0, |p| {
-            let pos = &self.positions[p];
-            if pos.stale {
-                exact_exposure(pos, &markets[pos.market as usize])
-            } else {
-                pos.held
-            }
-        })
+    /// An account's exact exposure over open markets, without tightening.
+    fn exact_total(&self, account: u32, markets: &[Market]) -> Money {
+        self.open[account as usize]
+            .iter()
+            .map(|&p| self.exposure_now(p as usize, markets))
+            .sum()
     }
 
     /// Takes a settled or voided market's positions out of their accounts' open lists and
@@ -355,7 +349,7 @@ impl Exchange {
         let p = self
             .account_idx(account)
             .and_then(|a| self.ledger.position_of(a, m));
-        Ok(self.ledger.exact_of(p, &self.markets))
+        Ok(p.map_or(0, |p| self.ledger.exposure_now(p, &self.markets)))
     }
 
     /// The exchange's commission rate in parts per million.
