@@ -283,10 +283,7 @@ impl Exchange {
         out.u64(self.next_seq);
         let state = out.buf.len();
         self.encode_state(&mut out);
-        let mut sum = FNV_BASIS;
-        for &b in &out.buf[body..state] {
-            sum = fnv_step(sum, b);
-        }
+        let mut sum = fnv1a(&out.buf[body..state]);
         let mut hash = FNV_BASIS;
         for &b in &out.buf[state..] {
             sum = fnv_step(sum, b);
