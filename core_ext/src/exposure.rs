@@ -419,6 +419,7 @@ pub fn exposure_of(worst: i128) -> Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
 
     const P: i64 = PRICE_SCALE;
 
@@ -531,19 +532,16 @@ mod tests {
         // Insertions shift indices under the cache: every add must still land on its key.
         let mut pos = Position::new(0, 0, 3);
         let mut model = std::collections::BTreeMap::new();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         for _ in 0..5_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let r = (x % 3) as u16;
-            let side = if x >> 8 & 1 == 0 {
+            let r = rng.below(3) as u16;
+            let side = if rng.below(2) == 0 {
                 Side::Back
             } else {
                 Side::Lay
             };
-            let price = crate::ladder::TICKS[(x >> 16) as usize % 350];
-            let size = (x >> 40) as i64 % 1_000 + 1;
+            let price = crate::ladder::TICKS[rng.below(350) as usize];
+            let size = rng.below(1_000) as i64 + 1;
             pos.add_lot(r, side, price, size);
             *model.entry(Lot::key_of(r, side, price)).or_insert(0) += size;
         }

@@ -23,6 +23,11 @@ pub mod snapshot;
 pub mod tote;
 pub mod types;
 
+/// The tests' xorshift generator, shared with the integration tests and benches.
+#[cfg(test)]
+#[path = "../tests/support/rng.rs"]
+mod test_rng;
+
 pub use error::ErrorCode;
 pub use exchange::{CancelReport, Exchange, FillInfo, PlaceReport, PlaceRequest};
 pub use market::{MarketSpec, MarketStatus};

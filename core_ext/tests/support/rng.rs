@@ -1,5 +1,6 @@
 //! xorshift64: a tiny deterministic generator, so that tests and benchmarks use no OS
-//! randomness. Shared by `tests/long_stream.rs` and `benches/engine.rs` through `#[path]`.
+//! randomness. Shared through `#[path]` by `tests/long_stream.rs`, `benches/engine.rs` and the unit tests
+//! of `src/exposure.rs`.
 
 pub struct Rng(pub u64);
 
