@@ -33,10 +33,25 @@ REAL_MARKET = "1.200806927.stream.gz"  # the largest: an in-play tennis match
 CHECK_MARKET = "1.197931750.stream"  # six runners, reductions: the fills agreement stream
 
 
-def betfair_dir() -> Path:
-    """``$PYBET_BETFAIR_DATA``, else ``../shared/data/betfair`` beside the repository."""
+def betfair_dirs() -> list[Path]:
+    """Where recordings are looked up, in order: ``$PYBET_BETFAIR_DATA``, the copies shipped in
+    ``tests/data/betfair`` (gzipped; the tennis match cut to its first 2,500 messages and its
+    close), then ``../shared/data/betfair`` beside the repository when it is there."""
+    dirs = [ROOT / "tests" / "data" / "betfair", (ROOT / ".." / "shared" / "data" / "betfair")]
     env = os.environ.get("PYBET_BETFAIR_DATA")
-    return Path(env) if env else (ROOT / ".." / "shared" / "data" / "betfair").resolve()
+    return ([Path(env)] if env else []) + [d.resolve() for d in dirs]
+
+
+def betfair_path(name: str) -> Path:
+    """The first recording called ``name`` (or ``name.gz``) in :func:`betfair_dirs`."""
+    for d in betfair_dirs():
+        for candidate in (d / name, d / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+    raise FileNotFoundError(
+        f"Betfair recording {name} not found in {[str(d) for d in betfair_dirs()]}; "
+        "set PYBET_BETFAIR_DATA to its directory"
+    )
 
 
 @dataclass(frozen=True)
@@ -124,11 +139,7 @@ def _peer_versions() -> dict[str, str]:
 def load_betfair(name: str) -> tuple[Any, Any]:
     from pybet.io import betfair
 
-    path = betfair_dir() / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"Betfair recording {path} not found; set PYBET_BETFAIR_DATA to its directory"
-        )
+    path = betfair_path(name)
     messages = betfair.load_stream(path)
     return messages, betfair.derive_order_flow(messages)
 

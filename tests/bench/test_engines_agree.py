@@ -6,7 +6,7 @@ import pytest
 
 from benches.engines import Engine, PurePython, PybetBatch, PybetPerCall
 from benches.pybook import BACK, LAY, PyBook
-from benches.suite import betfair_dir
+from benches.suite import betfair_path
 from benches.workload import Workload, from_flow, standard_mix
 from pybet.io import betfair
 
@@ -19,7 +19,7 @@ def fills(engine: Engine, wl: Workload) -> list[tuple[int, int, int, int]]:
 
 @pytest.fixture(scope="module")
 def greyhound_flow() -> Workload:
-    messages = betfair.load_stream(betfair_dir() / "1.197931750.stream")
+    messages = betfair.load_stream(betfair_path("1.197931750.stream"))
     return from_flow(betfair.derive_order_flow(messages), "greyhound")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,10 @@ from pybet.io import betfair
 @pytest.mark.parametrize(
     "name", ["1.197931750.stream", "1.197931751.stream", "1.200806927.stream.gz"]
 )
-def test_replay_reproduces_every_recorded_ladder(betfair_dir: Path, name: str) -> None:
-    messages = betfair.load_stream(betfair_dir / name)
+def test_replay_reproduces_every_recorded_ladder(
+    recording: Callable[[str], Path], name: str
+) -> None:
+    messages = betfair.load_stream(recording(name))
     flow = betfair.derive_order_flow(messages)
     assert len(flow) > 1_000
     assert betfair.replay_flow(flow, messages) == []
