@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 
 from pybet.cli import register
 
@@ -31,13 +32,30 @@ written, the store is closed. The config format is documented in pybet/gateway/c
 """
 
 
+def _port(lowest: int) -> Callable[[str], int]:
+    """An argparse type: a TCP port from ``lowest`` (0 = any free, -1 = off) to 65535."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        if not lowest <= value <= 65_535:
+            raise argparse.ArgumentTypeError(f"port {value} is outside {lowest}..65535")
+        return value
+
+    return parse
+
+
 def _serve_args(ap: argparse.ArgumentParser) -> None:
     ap.formatter_class = argparse.RawDescriptionHelpFormatter
     ap.epilog = _SERVE_EPILOG
     ap.add_argument("--host", help="listen address (default 127.0.0.1)")
-    ap.add_argument("--port", type=int, help="TCP port for clients (default 7878; 0 = any free)")
     ap.add_argument(
-        "--http-port", type=int, help="/metrics and /healthz port (default 7879; -1 = off)"
+        "--port", type=_port(0), help="TCP port for clients (default 7878; 0 = any free)"
+    )
+    ap.add_argument(
+        "--http-port", type=_port(-1), help="/metrics and /healthz port (default 7879; -1 = off)"
     )
     ap.add_argument(
         "--store",

@@ -438,9 +438,9 @@ async def serve_forever(cfg: GatewayConfig) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    metrics = f"metrics on :{gw.http_port}" if cfg.http_port >= 0 else "metrics off"
     print(
-        f"pybet serve: listening on {cfg.host}:{gw.port} (metrics on :{gw.http_port}), "
-        f"store {gw.store.url}",
+        f"pybet serve: listening on {cfg.host}:{gw.port} ({metrics}), store {gw.store.url}",
         flush=True,
     )
     await stop.wait()

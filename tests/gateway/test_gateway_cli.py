@@ -35,6 +35,18 @@ def test_help_lists_the_gateway_commands(capsys: pytest.CaptureFixture[str]) -> 
         assert all(w in text for w in words)
 
 
+@pytest.mark.parametrize(
+    "args", [["--http-port", "-2"], ["--port", "-1"], ["--port", "70000"], ["--port", "x"]]
+)
+def test_serve_refuses_a_port_out_of_range(
+    capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", *args])
+    assert exc.value.code == 2  # argparse's usage error, before anything starts
+    assert "port" in capsys.readouterr().err
+
+
 def test_hash_key_prints_what_the_config_stores(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["hash-key", "s3cret"]) == 0
     stored = capsys.readouterr().out.strip()
