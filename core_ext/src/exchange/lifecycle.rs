@@ -1,0 +1,176 @@
+//! Market lifecycle: create, open, suspend, resume, in-play, close.
+
+use super::Exchange;
+use crate::error::ErrorCode;
+use crate::events::EventKind;
+use crate::market::{Market, MarketSpec, MarketStatus};
+use crate::order::CancelReason;
+use crate::types::{OrderId, Persistence};
+
+impl Exchange {
+    // ---------------------------------------------------------------- markets
+
+    /// Creates a market in status `INACTIVE`.
+    ///
+    /// # Errors
+    /// `MarketExists`; `InvalidArgument` for no runners, duplicate runners, `places` not in
+    /// `1..=runners`, a negative delay or a `min_stake` below 1.
+    pub fn create_market(&mut self, market_id: &str, spec: MarketSpec) -> Result<(), ErrorCode> {
+        if self.market_index.contains_key(market_id) {
+            return Err(ErrorCode::MarketExists);
+        }
+        let n = spec.runners.len();
+        let mut sorted = spec.runners.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if n == 0
+            || n > usize::from(u16::MAX)
+            || sorted.len() != n
+            || spec.places == 0
+            || usize::from(spec.places) > n
+            || spec.bet_delay_ms < 0
+            || spec.min_stake < 1
+            || market_id.is_empty()
+        {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let idx = self.markets.len() as u32;
+        self.markets.push(Market::new(market_id.to_owned(), spec));
+        self.ledger.markets.push(Default::default());
+        self.market_index.insert(market_id.to_owned(), idx);
+        self.emit(EventKind::MarketStatusChanged {
+            market: idx,
+            status: MarketStatus::Inactive,
+            in_play: false,
+        });
+        Ok(())
+    }
+
+    pub(super) fn set_status(&mut self, m: u32, status: MarketStatus) {
+        self.markets[m as usize].status = status;
+        let in_play = self.markets[m as usize].in_play;
+        self.emit(EventKind::MarketStatusChanged {
+            market: m,
+            status,
+            in_play,
+        });
+    }
+
+    /// `INACTIVE` -> `OPEN`.
+    ///
+    /// # Errors
+    /// `UnknownMarket`, `InvalidState`.
+    pub fn open_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.markets[m as usize].status != MarketStatus::Inactive {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.set_status(m, MarketStatus::Open);
+        Ok(())
+    }
+
+    /// `OPEN` -> `SUSPENDED`: resting orders stay, orders waiting in the bet delay lapse.
+    ///
+    /// # Errors
+    /// `UnknownMarket`, `InvalidState`.
+    pub fn suspend_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.markets[m as usize].status != MarketStatus::Open {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.set_status(m, MarketStatus::Suspended);
+        self.cancel_pending(m, CancelReason::Lapsed);
+        Ok(())
+    }
+
+    /// `SUSPENDED` -> `OPEN`.
+    ///
+    /// # Errors
+    /// `UnknownMarket`, `InvalidState`.
+    pub fn resume_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.markets[m as usize].status != MarketStatus::Suspended {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.set_status(m, MarketStatus::Open);
+        Ok(())
+    }
+
+    /// Turns the market in-play (once): every unmatched `LAPSE` order lapses.
+    ///
+    /// # Errors
+    /// `UnknownMarket`; `InvalidState` when already in-play, inactive or closed.
+    pub fn turn_in_play(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        let market = &self.markets[m as usize];
+        if market.in_play || !matches!(market.status, MarketStatus::Open | MarketStatus::Suspended)
+        {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.markets[m as usize].in_play = true;
+        let status = self.markets[m as usize].status;
+        self.emit(EventKind::MarketStatusChanged {
+            market: m,
+            status,
+            in_play: true,
+        });
+        let lapsing: Vec<OrderId> = self
+            .resting_orders(m)
+            .into_iter()
+            .filter(|&id| self.orders.at(id).persistence == Persistence::Lapse)
+            .collect();
+        for id in lapsing {
+            let remaining = self.orders.at(id).remaining;
+            self.cancel_unmatched(id, remaining, CancelReason::Lapsed);
+        }
+        Ok(())
+    }
+
+    /// Closes the market: every unmatched order is cancelled with `MARKET_CLOSED`.
+    ///
+    /// # Errors
+    /// `UnknownMarket`; `InvalidState` when already closed.
+    pub fn close_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.markets[m as usize].status == MarketStatus::Closed {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.set_status(m, MarketStatus::Closed);
+        self.cancel_all_unmatched(m, CancelReason::MarketClosed);
+        Ok(())
+    }
+
+    /// Cancels every unmatched order of a market (pending ones first, then the books).
+    pub(crate) fn cancel_all_unmatched(&mut self, m: u32, reason: CancelReason) {
+        self.cancel_pending(m, reason);
+        for id in self.resting_orders(m) {
+            let remaining = self.orders.at(id).remaining;
+            self.cancel_unmatched(id, remaining, reason);
+        }
+    }
+
+    /// Resting order ids of a market, in a deterministic order (runner, side, tick, queue).
+    pub(crate) fn resting_orders(&self, m: u32) -> Vec<OrderId> {
+        let mut out = Vec::new();
+        for book in &self.markets[m as usize].books {
+            for side in [&book.backs, &book.lays] {
+                for (_, level) in side.iter_asc() {
+                    let mut cur = level.head;
+                    while cur != 0 {
+                        out.push(cur);
+                        cur = self.orders.at(cur).next;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn cancel_pending(&mut self, m: u32, reason: CancelReason) {
+        let pending: Vec<OrderId> = self.markets[m as usize].pending.iter().copied().collect();
+        for id in pending {
+            let remaining = self.orders.at(id).remaining;
+            self.cancel_unmatched(id, remaining, reason);
+        }
+    }
+}

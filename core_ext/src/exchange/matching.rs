@@ -1,0 +1,190 @@
+//! Price-time matching of a taker against the opposite side.
+
+use super::{emit, Exchange, FillInfo};
+use crate::events::EventKind;
+use crate::ladder::{self};
+use crate::order::{CancelReason, OrderStatus};
+use crate::types::{Money, OrderId, Side, Tick, TimeInForce};
+
+impl Exchange {
+    pub(super) fn execute_into(&mut self, id: OrderId, fills: &mut Vec<FillInfo>) {
+        let (tif, min_fill) = {
+            let o = self.orders.at(id);
+            (o.tif, o.min_fill)
+        };
+        match tif {
+            TimeInForce::Fok => {
+                if self.matchable(id, min_fill) < min_fill {
+                    let remaining = self.orders.at(id).remaining;
+                    self.cancel_unmatched(id, remaining, CancelReason::Killed);
+                    return;
+                }
+                self.match_order(id, fills);
+                self.expire_rest(id);
+            }
+            TimeInForce::Ioc => {
+                self.match_order(id, fills);
+                self.expire_rest(id);
+            }
+            TimeInForce::Gtc => {
+                self.match_order(id, fills);
+                let o = self.orders.at_mut(id);
+                if o.remaining > 0 {
+                    o.status = OrderStatus::Executable;
+                    let (m, r, side) = (o.market, o.runner, o.side);
+                    let Exchange {
+                        markets, orders, ..
+                    } = self;
+                    markets[m as usize].books[usize::from(r)]
+                        .side_mut(side)
+                        .push_back(orders, id);
+                } else {
+                    o.status = OrderStatus::ExecutionComplete;
+                }
+            }
+        }
+    }
+
+    pub(super) fn expire_rest(&mut self, id: OrderId) {
+        let remaining = self.orders.at(id).remaining;
+        if remaining > 0 {
+            self.cancel_unmatched(id, remaining, CancelReason::Expired);
+        } else {
+            self.orders.at_mut(id).status = OrderStatus::ExecutionComplete;
+        }
+    }
+
+    /// How much of `id` could match now (stops counting at `enough`), skipping own orders.
+    pub(super) fn matchable(&self, id: OrderId, enough: Money) -> Money {
+        let o = self.orders.at(id);
+        let book = &self.markets[o.market as usize].books[usize::from(o.runner)];
+        let makers = book.side(o.side.opposite());
+        let mut total = 0;
+        let mut tick = match o.side {
+            Side::Back => makers.highest().filter(|&t| t >= o.tick),
+            Side::Lay => makers.lowest().filter(|&t| t <= o.tick),
+        };
+        while let Some(t) = tick {
+            let mut cur = makers.level(t).head;
+            while cur != 0 {
+                let maker = self.orders.at(cur);
+                if maker.account != o.account {
+                    total += maker.remaining;
+                    if total >= enough {
+                        return total;
+                    }
+                }
+                cur = maker.next;
+            }
+            tick = next_level(makers, o.side, t, o.tick);
+        }
+        total
+    }
+
+    /// Price-time matching of a taker against the opposite side; fills at the maker's price.
+    pub(super) fn match_order(&mut self, taker: OrderId, fills: &mut Vec<FillInfo>) {
+        let (m, r, side, limit, account) = {
+            let o = self.orders.at(taker);
+            (o.market, o.runner, o.side, o.tick, o.account)
+        };
+        let Exchange {
+            markets,
+            orders,
+            events,
+            next_seq,
+            ..
+        } = self;
+        let book = &mut markets[m as usize].books[usize::from(r)];
+        let makers = book.side_mut(side.opposite());
+        let mut tick = match side {
+            Side::Back => makers.highest().filter(|&t| t >= limit),
+            Side::Lay => makers.lowest().filter(|&t| t <= limit),
+        };
+        // Labelled so that a filled taker leaves both loops and still reaches the fill hooks.
+        'levels: while let Some(t) = tick {
+            let price = ladder::TICKS[usize::from(t)];
+            let mut cur = makers.level(t).head;
+            while cur != 0 {
+                let taker_remaining = orders.at(taker).remaining;
+                if taker_remaining == 0 {
+                    break 'levels;
+                }
+                let (next, maker_account, maker_remaining) = {
+                    let mk = orders.at(cur);
+                    (mk.next, mk.account, mk.remaining)
+                };
+                if maker_account == account {
+                    cur = next; // self-match: skip, the resting order keeps its place
+                    continue;
+                }
+                let size = taker_remaining.min(maker_remaining);
+                if size == maker_remaining {
+                    makers.unlink(orders, cur);
+                    let mk = orders.at_mut(cur);
+                    mk.status = OrderStatus::ExecutionComplete;
+                    mk.remaining = 0;
+                } else {
+                    makers.reduce(t, size);
+                    orders.at_mut(cur).remaining -= size;
+                }
+                let value = size as u64 * price as u64;
+                let mk = orders.at_mut(cur);
+                mk.matched += size;
+                mk.matched_value += value;
+                let tk = orders.at_mut(taker);
+                tk.remaining -= size;
+                tk.matched += size;
+                tk.matched_value += value;
+                fills.push(FillInfo {
+                    maker_order: cur,
+                    maker_account,
+                    tick: t,
+                    size,
+                });
+                emit(
+                    events,
+                    next_seq,
+                    EventKind::Fill {
+                        market: m,
+                        runner: r,
+                        maker_order: cur,
+                        taker_order: taker,
+                        maker_account,
+                        taker_account: account,
+                        tick: t,
+                        size,
+                        taker_side: side,
+                    },
+                );
+                cur = next;
+            }
+            if orders.at(taker).remaining == 0 {
+                break;
+            }
+            tick = next_level(makers, side, t, limit);
+        }
+        if !fills.is_empty() {
+            self.ledger_fills(taker, fills);
+        }
+    }
+}
+
+/// The next maker level for a taker of `side` after tick `t`, if still within `limit`.
+#[inline]
+pub(super) fn next_level(
+    makers: &crate::book::SideBook,
+    side: Side,
+    t: Tick,
+    limit: Tick,
+) -> Option<Tick> {
+    match side {
+        Side::Back => {
+            if t == 0 {
+                None
+            } else {
+                makers.highest_at_or_below(t - 1).filter(|&n| n >= limit)
+            }
+        }
+        Side::Lay => makers.lowest_at_or_above(t + 1).filter(|&n| n <= limit),
+    }
+}
