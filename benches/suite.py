@@ -44,12 +44,13 @@ def betfair_dirs() -> list[Path]:
 
 def betfair_path(name: str) -> Path:
     """The first recording called ``name`` (or ``name.gz``) in :func:`betfair_dirs`."""
-    for d in betfair_dirs():
+    dirs = betfair_dirs()
+    for d in dirs:
         for candidate in (d / name, d / f"{name}.gz"):
             if candidate.is_file():
                 return candidate
     raise FileNotFoundError(
-        f"Betfair recording {name} not found in {[str(d) for d in betfair_dirs()]}; "
+        f"Betfair recording {name} not found in {[str(d) for d in dirs]}; "
         "set PYBET_BETFAIR_DATA to its directory"
     )
 

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
 
 from benches.suite import betfair_path
 from pybet.io import betfair
-
-
-@pytest.fixture(scope="session")
-def recording() -> Callable[[str], Path]:
-    """A recording's path by name (``.gz`` copies are found too)."""
-    return betfair_path
 
 
 @pytest.fixture(scope="session")

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benches.suite import betfair_path
 from pybet.io import betfair
 
 
 @pytest.mark.parametrize(
     "name", ["1.197931750.stream", "1.197931751.stream", "1.200806927.stream.gz"]
 )
-def test_replay_reproduces_every_recorded_ladder(
-    recording: Callable[[str], Path], name: str
-) -> None:
-    messages = betfair.load_stream(recording(name))
+def test_replay_reproduces_every_recorded_ladder(name: str) -> None:
+    messages = betfair.load_stream(betfair_path(name))
     flow = betfair.derive_order_flow(messages)
     assert len(flow) > 1_000
     assert betfair.replay_flow(flow, messages) == []

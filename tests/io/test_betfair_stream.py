@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import pybet
+from benches.suite import betfair_path
 from pybet.io import betfair
 
 WIN, PLACE, TENNIS = "1.197931750.stream", "1.197931751.stream", "1.200806927.stream.gz"
@@ -20,10 +20,8 @@ SHIPPED = Path(__file__).resolve().parents[1] / "data" / "betfair"
     ("name", "lines", "shipped_lines"),
     [(WIN, 166, 166), (PLACE, 166, 166), (TENNIS, 18_529, 2_503)],  # the shipped tennis is a cut
 )
-def test_message_counts(
-    recording: Callable[[str], Path], name: str, lines: int, shipped_lines: int
-) -> None:
-    path = recording(name)
+def test_message_counts(name: str, lines: int, shipped_lines: int) -> None:
+    path = betfair_path(name)
     messages = list(betfair.read_stream(path))
     assert len(messages) == (shipped_lines if path.parent == SHIPPED else lines)
     assert messages[0].changes[0].img  # a recording opens with the full image
@@ -59,10 +57,8 @@ def test_known_ladder_state_after_two_messages(greyhound_win: list[betfair.Strea
         (TENNIS, "1.200806927", [228749], 1),
     ],
 )
-def test_final_market_definition(
-    recording: Callable[[str], Path], name: str, market: str, winners: list[int], places: int
-) -> None:
-    cache = betfair.replay(recording(name))[market]
+def test_final_market_definition(name: str, market: str, winners: list[int], places: int) -> None:
+    cache = betfair.replay(betfair_path(name))[market]
     d = cache.definition
     assert d is not None
     assert d.status == "CLOSED"
