@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pybet import errors, ladder, quant
 from pybet._core import (
+    MAX_AMOUNT,
+    MAX_BALANCE,
     Book,
     CancelReport,
     Dividends,
@@ -28,6 +30,10 @@ from pybet._core import (
 from pybet.codes import REJECT_CODES, RejectCode
 from pybet.errors import (
     AlreadySettled,
+    AmountOverflow,
+    BelowMinStake,
+    ConcurrentUse,
+    DuplicateClientOrderId,
     InsufficientFunds,
     InvalidArgument,
     InvalidMarketState,
@@ -35,7 +41,9 @@ from pybet.errors import (
     InvalidSelection,
     InvalidSize,
     MarketExists,
+    MarketNotOpen,
     NotOwner,
+    OrderNotActive,
     PoolClosed,
     PoolError,
     PybetError,
@@ -49,11 +57,17 @@ from pybet.errors import (
 )
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_BALANCE",
     "REJECT_CODES",
     "AlreadySettled",
+    "AmountOverflow",
+    "BelowMinStake",
     "Book",
     "CancelReport",
+    "ConcurrentUse",
     "Dividends",
+    "DuplicateClientOrderId",
     "Event",
     "Exchange",
     "FillReport",
@@ -64,10 +78,12 @@ __all__ = [
     "InvalidSelection",
     "InvalidSize",
     "MarketExists",
+    "MarketNotOpen",
     "MarketStatus",
     "NoWinner",
     "NotOwner",
     "Order",
+    "OrderNotActive",
     "OrderStatus",
     "Persistence",
     "PlaceReport",

@@ -36,21 +36,9 @@ log = logging.getLogger("pybet.client")
 _RESUBMIT = (p.Place, p.GetBalance, p.GetOrders, p.Ping)
 
 
-def _error_classes() -> dict[str, type[errors.PybetError]]:
-    out: dict[str, type[errors.PybetError]] = {}
-    for obj in vars(errors).values():
-        if isinstance(obj, type) and issubclass(obj, errors.PybetError):
-            out.setdefault(obj.code, obj)
-    return out
-
-
-_ERRORS = _error_classes()
-
-
 def error_from(msg: p.Error) -> errors.PybetError:
     """The exception for an ``Error`` frame (its class chosen by code)."""
-    cls = _ERRORS.get(msg.code, errors.PybetError)
-    return cls(msg.message, code=msg.code)
+    return errors.from_code(msg.code, msg.message)
 
 
 class _Proto(asyncio.Protocol):

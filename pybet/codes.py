@@ -27,6 +27,7 @@ class RejectCode(StrEnum):
     INVALID_ARGUMENT = "INVALID_ARGUMENT"
     MARKET_EXISTS = "MARKET_EXISTS"
     INVALID_STATE = "INVALID_STATE"
+    AMOUNT_OVERFLOW = "AMOUNT_OVERFLOW"
 
 
 #: numeric code (numpy batch results; 0 = accepted) -> RejectCode

@@ -10,7 +10,7 @@ class PybetError(Exception):
 
     code: str = "PYBET_ERROR"
 
-    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+    def __init__(self, message: str = "", code: str | None = None) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
@@ -28,9 +28,28 @@ class InvalidPrice(InvalidArgument):
 
 
 class InvalidSize(InvalidArgument):
-    """A size that is zero, negative, below the market's minimum stake, or would overflow."""
+    """An amount that is not an integer number of minor units, or is zero or negative."""
 
     code = "INVALID_SIZE"
+
+
+class BelowMinStake(InvalidSize):
+    """A stake below the market's minimum."""
+
+    code = "BELOW_MIN_STAKE"
+
+
+class AmountOverflow(InvalidSize):
+    """An amount, or the balance or exposure it would make, beyond the engine's bound
+    (``pybet.MAX_AMOUNT`` minor units)."""
+
+    code = "AMOUNT_OVERFLOW"
+
+
+class DuplicateClientOrderId(InvalidArgument):
+    """The account already used this client order id on a live order."""
+
+    code = "DUPLICATE_CLIENT_ORDER_ID"
 
 
 # -- lookups ----------------------------------------------------------------------------------
@@ -56,9 +75,28 @@ class MarketExists(PybetError):
 
 # -- state and permission ---------------------------------------------------------------------
 class InvalidMarketState(PybetError):
-    """The market's status does not allow the operation (e.g. an order in a suspended market)."""
+    """The market's status does not allow the operation (e.g. opening a closed market)."""
+
+    code = "INVALID_STATE"
+
+
+class MarketNotOpen(InvalidMarketState):
+    """An order or amendment in a market that is not open (suspended, closed, settled)."""
 
     code = "MARKET_NOT_OPEN"
+
+
+class OrderNotActive(PybetError):
+    """The order has nothing left to cancel or replace."""
+
+    code = "ORDER_NOT_ACTIVE"
+
+
+class ConcurrentUse(PybetError, RuntimeError):
+    """Two threads called one ``Exchange`` or ``Pool`` at once. An engine object is owned by
+    one thread at a time (see docs/api.md); the call that found it busy changed nothing."""
+
+    code = "CONCURRENT_USE"
 
 
 class NotOwner(PybetError, PermissionError):
@@ -182,3 +220,25 @@ class InternalError(PybetError):
     """A bug on the server side; the request changed nothing that was acknowledged."""
 
     code = "INTERNAL"
+
+
+def _classes_by_code() -> dict[str, type[PybetError]]:
+    out: dict[str, type[PybetError]] = {}
+    for obj in list(globals().values()):
+        if isinstance(obj, type) and issubclass(obj, PybetError):
+            out.setdefault(obj.code, obj)
+    return out
+
+
+_BY_CODE = _classes_by_code()
+
+
+def error_class(code: str) -> type[PybetError]:
+    """The exception class for a stable code (``PybetError`` for a code this release does not
+    know)."""
+    return _BY_CODE.get(code, PybetError)
+
+
+def from_code(code: str, message: str = "") -> PybetError:
+    """An exception of the class for ``code``, carrying exactly that code."""
+    return error_class(code)(message, code=code)

@@ -13,31 +13,10 @@ use pybet_core::{ErrorCode, MarketSpec, Order};
 use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
 use crate::batch;
 use crate::errors::{
-    AlreadySettled, InsufficientFunds, InvalidArgument, InvalidMarketState, InvalidPrice,
-    InvalidSize, MarketExists, NotOwner, PybetError, RunnerRemoved, SnapshotError, UnknownMarket,
-    UnknownOrder, UnknownRunner,
+    extract_amount, extract_optional_amount, raise, InvalidArgument, InvalidPrice, PybetError,
+    SnapshotError,
 };
 use crate::exchange_types::*;
-
-/// Maps an engine error that is raised (not reported) to its Python exception.
-pub fn raise(code: ErrorCode) -> PyErr {
-    let msg = code.to_string();
-    match code {
-        ErrorCode::UnknownMarket => UnknownMarket::new_err(msg),
-        ErrorCode::UnknownRunner => UnknownRunner::new_err(msg),
-        ErrorCode::UnknownOrder => UnknownOrder::new_err(msg),
-        ErrorCode::NotOwner => NotOwner::new_err(msg),
-        ErrorCode::InvalidPrice => InvalidPrice::new_err(msg),
-        ErrorCode::InvalidSize => InvalidSize::new_err(msg),
-        ErrorCode::InvalidState | ErrorCode::MarketNotOpen => InvalidMarketState::new_err(msg),
-        ErrorCode::MarketExists => MarketExists::new_err(msg),
-        ErrorCode::InvalidArgument => InvalidArgument::new_err(msg),
-        ErrorCode::InsufficientFunds => InsufficientFunds::new_err(msg),
-        ErrorCode::AlreadySettled => AlreadySettled::new_err(msg),
-        ErrorCode::RunnerRemoved => RunnerRemoved::new_err(msg),
-        _ => PybetError::new_err(msg),
-    }
-}
 
 /// The exchange matching engine.
 #[pyclass(name = "Exchange", module = "pybet")]
@@ -325,13 +304,13 @@ impl PyExchange {
 
     /// Adds cash to an account (creating it); returns the new balance.
     fn deposit(&mut self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
-        let amount = extract_size(amount)?;
+        let amount = extract_amount(amount, "amount")?;
         self.inner.deposit(account, amount).map_err(raise)
     }
 
     /// Takes cash from an account, at most `available`; returns the new balance.
     fn withdraw(&mut self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
-        let amount = extract_size(amount)?;
+        let amount = extract_amount(amount, "amount")?;
         self.inner.withdraw(account, amount).map_err(raise)
     }
 
@@ -459,12 +438,13 @@ impl PyExchange {
         client_order_id: Option<&str>,
         time_in_force: Option<&Bound<'_, PyAny>>,
         persistence: Option<&Bound<'_, PyAny>>,
-        min_fill_size: Option<i64>,
+        min_fill_size: Option<&Bound<'_, PyAny>>,
         now_ms: Option<i64>,
     ) -> PyResult<PyPlaceReport> {
         let side = extract_side(side)?;
         let tick = extract_tick(price)?;
-        let size: i64 = extract_size(size)?;
+        let size = extract_amount(size, "size")?;
+        let min_fill_size = extract_optional_amount(min_fill_size, "min_fill_size")?;
         let tif = time_in_force
             .map(extract_tif)
             .transpose()?
@@ -526,8 +506,9 @@ impl PyExchange {
         &mut self,
         order_id: u64,
         account: &str,
-        size_reduction: Option<i64>,
+        size_reduction: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyCancelReport> {
+        let size_reduction = extract_optional_amount(size_reduction, "size_reduction")?;
         let rep = self
             .inner
             .cancel(order_id, account, size_reduction)
@@ -547,8 +528,9 @@ impl PyExchange {
         &mut self,
         order_id: u64,
         account: &str,
-        size_reduction: Option<i64>,
+        size_reduction: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<i64> {
+        let size_reduction = extract_optional_amount(size_reduction, "size_reduction")?;
         let rep = self
             .inner
             .cancel(order_id, account, size_reduction)
@@ -843,18 +825,6 @@ impl PyExchange {
             self.inner.orders().count()
         )
     }
-}
-
-fn extract_size(value: &Bound<'_, PyAny>) -> PyResult<i64> {
-    if value.is_instance_of::<pyo3::types::PyBool>()
-        || value.is_instance_of::<pyo3::types::PyFloat>()
-    {
-        return Err(InvalidSize::new_err(
-            "size must be an int number of minor units",
-        ));
-    }
-    // Sizes beyond i64 are rejected by the engine's bound like any other oversized order.
-    Ok(value.extract::<i64>().unwrap_or(i64::MAX))
 }
 
 /// Ladder helpers exposed to `pybet.ladder`.

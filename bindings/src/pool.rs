@@ -5,30 +5,11 @@ use pybet_core::tote::{Outcome, Pool, Rules, Settlement, ToteError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
 
-use crate::errors::{
-    InvalidArgument, InvalidSelection, InvalidSize, PoolClosed, PoolError, SnapshotError,
-};
+use crate::errors::{InvalidArgument, InvalidSelection};
 use crate::pool_enums::{self, PyNoWinner, PyPoolKind, PyRounding, PySplit};
 
-/// Maps every core error to its Python class (same code).
-pub struct ToteErr(pub ToteError);
-
-impl From<ToteErr> for PyErr {
-    fn from(e: ToteErr) -> PyErr {
-        let msg = e.0.to_string();
-        match e.0 {
-            ToteError::InvalidSelection(_) => InvalidSelection::new_err(msg),
-            ToteError::InvalidSize(_) => InvalidSize::new_err(msg),
-            ToteError::PoolClosed(_) => PoolClosed::new_err(msg),
-            ToteError::InvalidArgument(_) => InvalidArgument::new_err(msg),
-            ToteError::Snapshot(_) => SnapshotError::new_err(msg),
-            _ => PoolError::new_err(msg),
-        }
-    }
-}
-
 fn tote<T>(r: Result<T, ToteError>) -> PyResult<T> {
-    r.map_err(|e| ToteErr(e).into())
+    r.map_err(|e| crate::errors::tote_error(&e))
 }
 
 /// Parses a takeout given as float, str, int or Decimal exactly: `Decimal(str(x))` in parts
@@ -371,7 +352,8 @@ impl PyPool {
     }
 
     #[pyo3(signature = (selection, stake, /))]
-    fn bet(&mut self, selection: &Bound<'_, PyAny>, stake: i64) -> PyResult<u64> {
+    fn bet(&mut self, selection: &Bound<'_, PyAny>, stake: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let stake = crate::errors::extract_amount(stake, "stake")?;
         let sel = self::selection(selection)?;
         tote(self.0.bet(&sel, stake))
     }

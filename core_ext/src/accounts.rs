@@ -23,7 +23,7 @@ use crate::exposure::{
 use crate::ladder;
 use crate::market::Market;
 use crate::snapshot::{Reader, SnapshotError, Writer};
-use crate::types::{Money, OrderId, Side, Tick};
+use crate::types::{Money, OrderId, Side, Tick, MAX_BALANCE};
 
 /// Where a market is in settlement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -277,22 +277,34 @@ impl Ledger {
     }
 }
 
+/// A cash amount must be positive and at most `MAX_BALANCE`.
+fn check_amount(amount: Money) -> Result<(), ErrorCode> {
+    if amount <= 0 {
+        Err(ErrorCode::InvalidSize)
+    } else if amount > MAX_BALANCE {
+        Err(ErrorCode::AmountOverflow)
+    } else {
+        Ok(())
+    }
+}
+
 impl Exchange {
     /// Adds `amount` to an account's balance (creating the account); returns the new balance.
     ///
     /// # Errors
-    /// `InvalidSize` for an amount <= 0 or a balance that would overflow.
+    /// `InvalidSize` for an amount <= 0; `AmountOverflow` for a balance that would pass
+    /// `MAX_BALANCE`; `InvalidArgument` for an empty account name.
     pub fn deposit(&mut self, account: &str, amount: Money) -> Result<Money, ErrorCode> {
-        if amount <= 0 || account.is_empty() {
-            return Err(if amount <= 0 {
-                ErrorCode::InvalidSize
-            } else {
-                ErrorCode::InvalidArgument
-            });
+        check_amount(amount)?;
+        if account.is_empty() {
+            return Err(ErrorCode::InvalidArgument);
         }
         let a = self.account_idx(account);
         let current = a.map_or(0, |a| self.ledger.balances[a as usize]);
-        let new = current.checked_add(amount).ok_or(ErrorCode::InvalidSize)?;
+        let new = current
+            .checked_add(amount)
+            .filter(|&b| b <= MAX_BALANCE)
+            .ok_or(ErrorCode::AmountOverflow)?;
         let a = self.intern_account(account);
         self.ledger.balances[a as usize] = new;
         Ok(new)
@@ -301,11 +313,10 @@ impl Exchange {
     /// Takes `amount` from an account's balance; returns the new balance.
     ///
     /// # Errors
-    /// `InvalidSize` for an amount <= 0; `InsufficientFunds` beyond `available`.
+    /// `InvalidSize` for an amount <= 0; `AmountOverflow` over `MAX_BALANCE`;
+    /// `InsufficientFunds` beyond `available`.
     pub fn withdraw(&mut self, account: &str, amount: Money) -> Result<Money, ErrorCode> {
-        if amount <= 0 {
-            return Err(ErrorCode::InvalidSize);
-        }
+        check_amount(amount)?;
         if amount > self.available(account) {
             return Err(ErrorCode::InsufficientFunds);
         }

@@ -1,8 +1,8 @@
 //! The engine's error codes: one enum, a stable string per variant.
 
 /// Why a command was rejected. The code strings are public API (`pybet.RejectCode`).
+// Not `non_exhaustive`: the binding matches every variant, so a new one cannot go unmapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[non_exhaustive]
 #[repr(u8)]
 pub enum ErrorCode {
     /// A price that is not exactly a ladder tick.
@@ -53,6 +53,11 @@ pub enum ErrorCode {
     /// A status transition that is not allowed.
     #[error("invalid market state transition")]
     InvalidState = 16,
+    /// An amount, or the balance it would make, beyond the engine's bound
+    /// ([`crate::types::MAX_AMOUNT`], [`crate::types::MAX_BALANCE`]), or settlement arithmetic
+    /// that would leave the 64-bit range.
+    #[error("amount beyond the engine's bound")]
+    AmountOverflow = 17,
 }
 
 impl ErrorCode {
@@ -76,6 +81,7 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "INVALID_ARGUMENT",
             ErrorCode::MarketExists => "MARKET_EXISTS",
             ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::AmountOverflow => "AMOUNT_OVERFLOW",
         }
     }
 
@@ -86,7 +92,7 @@ impl ErrorCode {
     }
 
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::InvalidPrice,
         ErrorCode::InvalidSize,
         ErrorCode::BelowMinStake,
@@ -103,6 +109,7 @@ impl ErrorCode {
         ErrorCode::InvalidArgument,
         ErrorCode::MarketExists,
         ErrorCode::InvalidState,
+        ErrorCode::AmountOverflow,
     ];
 
     /// The code for a numeric value.

@@ -97,6 +97,36 @@ impl Exchange {
         self.cancel_all_unmatched(m, CancelReason::MarketClosed);
     }
 
+    /// Refuses, before anything changes, a settlement whose arithmetic could leave 64 bits.
+    /// An account's |P&L| is at most the sum of its position's |legs|; the legs still hold
+    /// the unmatched orders that closing cancels, so each one's worst leg (its remaining
+    /// stake at the top price) is added back. Conservative: it only bites near `i64::MAX`.
+    fn check_settlement_range(&self, m: u32) -> Result<(), ErrorCode> {
+        let market = &self.markets[m as usize];
+        let mut unmatched: std::collections::HashMap<u32, i128> = std::collections::HashMap::new();
+        let live = self
+            .resting_orders(m)
+            .into_iter()
+            .chain(market.pending.iter().copied());
+        for id in live {
+            let order = self.orders.at(id);
+            *unmatched.entry(order.account).or_default() += i128::from(order.remaining) * 1000 * FX;
+        }
+        let (mut total, limit) = (0_i128, i128::from(Money::MAX));
+        for &p in &self.ledger.markets[m as usize].positions {
+            let pos = &self.ledger.positions[p as usize];
+            let legs: i128 = pos.win.iter().chain(&pos.lose).map(|v| v.abs()).sum();
+            let extra = unmatched.get(&pos.account).copied().unwrap_or(0);
+            let bound = (legs + extra) / FX + 1;
+            total += bound;
+            let balance = i128::from(self.ledger.balances[pos.account as usize]);
+            if balance.abs() + bound > limit || total > limit {
+                return Err(ErrorCode::AmountOverflow);
+            }
+        }
+        Ok(())
+    }
+
     /// Settles a market with its `winners` (selection ids) and optional dead-heat fractions.
     /// Any market not yet settled may be settled, whatever its status; settlement closes it
     /// (unmatched orders are cancelled with `MARKET_CLOSED`), credits each account its rounded
@@ -107,7 +137,8 @@ impl Exchange {
     /// `UnknownMarket`; `AlreadySettled`; `UnknownRunner`; `RunnerRemoved` (a removed runner
     /// among the winners); `InvalidArgument` for no winners, a repeated winner, more winners
     /// than places without dead heats, a dead heat on a runner that is not a winner, a
-    /// fraction not in `(0, 1]`, or dead-heat denominators whose lcm exceeds 10^6.
+    /// fraction not in `(0, 1]`, or dead-heat denominators whose lcm exceeds 10^6;
+    /// `AmountOverflow` when a balance or total could leave the 64-bit range.
     pub fn settle_market(
         &mut self,
         market_id: &str,
@@ -167,6 +198,7 @@ impl Exchange {
             .map(|&(num, den)| i128::from(num) * d / i128::from(den))
             .collect();
 
+        self.check_settlement_range(m)?;
         self.close_for_settlement(m);
         let ppm = i128::from(self.market_commission_ppm(m));
         let positions = self.ledger.markets[m as usize].positions.clone();
@@ -181,6 +213,7 @@ impl Exchange {
                 .map(|(&wt, (&win, &lose))| wt * win + (d - wt) * lose)
                 .sum();
             exact_sum += exact;
+            // In range: check_settlement_range bounded every |pnl| and their sum.
             let pnl = floor_div(exact, d * FX) as Money;
             let commission = if pnl > 0 {
                 ((i128::from(pnl) * ppm + i128::from(PPM) - 1) / i128::from(PPM)) as Money
@@ -323,6 +356,51 @@ mod tests {
         assert_eq!(reduce_price(20_100, 1), 20_097);
         assert_eq!(reduce_price(20_100, 0), 20_100);
         assert_eq!(reduce_price(1_000 * PRICE_SCALE, 10_000), MIN_PRICE);
+    }
+
+    #[test]
+    fn a_settlement_that_would_leave_64_bits_is_refused_before_anything_changes() {
+        use crate::exchange::PlaceRequest;
+        use crate::types::{Persistence, Side, TimeInForce};
+        let mut ex = Exchange::new();
+        let spec = crate::MarketSpec {
+            runners: vec![1, 2],
+            places: 1,
+            bet_delay_ms: 0,
+            min_stake: 1,
+        };
+        ex.create_market("m", spec).unwrap();
+        ex.open_market("m").unwrap();
+        ex.deposit("backer", 1_000_000).unwrap();
+        ex.deposit("layer", 1_000_000).unwrap();
+        let order = |side, account| PlaceRequest {
+            market_id: "m",
+            runner: 1,
+            side,
+            tick: crate::ladder::parse_tick("3").unwrap(),
+            size: 1_000,
+            account,
+            client_order_id: None,
+            time_in_force: TimeInForce::Gtc,
+            min_fill_size: None,
+            persistence: Persistence::Lapse,
+        };
+        ex.place(&order(Side::Lay, "layer")).unwrap();
+        ex.place(&order(Side::Back, "backer")).unwrap();
+        ex.place(&order(Side::Back, "backer")).unwrap(); // rests unmatched
+                                                         // A balance a deposit could not make: only a long run of settlements gets near it.
+        let backer = ex.account_idx("backer").unwrap() as usize;
+        ex.ledger.balances[backer] = Money::MAX - 1_500;
+        let hash = ex.state_hash();
+        assert_eq!(
+            ex.settle_market("m", &[1], &[]).unwrap_err(),
+            ErrorCode::AmountOverflow
+        );
+        assert_eq!(ex.state_hash(), hash);
+        assert_eq!(ex.market("m").unwrap().status, MarketStatus::Open);
+        ex.ledger.balances[backer] = 1_000_000;
+        let report = ex.settle_market("m", &[1], &[]).unwrap();
+        assert_eq!(report.accounts.len(), 2);
     }
 
     #[test]

@@ -9,6 +9,13 @@ pub type OrderId = u64;
 /// A runner's selection id.
 pub type SelectionId = i64;
 
+/// The largest order size (and size reduction) the engine takes: 10^12 minor units. Keeps
+/// every product of a size and a price within 64 bits.
+pub const MAX_AMOUNT: Money = 1_000_000_000_000;
+/// The largest balance a deposit may make (and so the largest deposit or withdrawal): 10^15
+/// minor units. Settlement may go beyond it, with checked arithmetic up to `i64::MAX`.
+pub const MAX_BALANCE: Money = 1_000_000_000_000_000;
+
 /// Fixed-point price resolution: prices (including prices reduced by a non-runner's reduction
 /// factor, which need not be ladder ticks) are stored as `price * PRICE_SCALE`.
 pub const PRICE_SCALE: i64 = 10_000;

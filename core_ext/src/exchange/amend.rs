@@ -99,8 +99,10 @@ impl Exchange {
         if account != Some(order.account) {
             return Err(ErrorCode::NotOwner);
         }
-        if matches!(size_reduction, Some(r) if r <= 0) {
-            return Err(ErrorCode::InvalidSize);
+        match size_reduction {
+            Some(r) if r <= 0 => return Err(ErrorCode::InvalidSize),
+            Some(r) if r > crate::types::MAX_AMOUNT => return Err(ErrorCode::AmountOverflow),
+            _ => {}
         }
         let rejected = |code| CancelReport {
             order_id: id,

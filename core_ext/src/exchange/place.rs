@@ -101,8 +101,11 @@ impl Exchange {
         req: &PlaceRequest<'_>,
     ) -> Result<(), ErrorCode> {
         let market = &self.markets[m as usize];
-        if req.size <= 0 || req.size > MAX_SIZE {
+        if req.size <= 0 {
             return Err(ErrorCode::InvalidSize);
+        }
+        if req.size > MAX_SIZE {
+            return Err(ErrorCode::AmountOverflow);
         }
         if let Some(min) = req.min_fill_size {
             if min <= 0 || min > req.size {

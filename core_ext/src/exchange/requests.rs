@@ -4,8 +4,8 @@ use crate::error::ErrorCode;
 use crate::order::OrderStatus;
 use crate::types::{Money, OrderId, Persistence, SelectionId, Side, Tick, TimeInForce};
 
-/// The largest accepted size (10^12 minor units): keeps every product with a price in range.
-pub const MAX_SIZE: Money = 1_000_000_000_000;
+/// The largest accepted size: [`crate::types::MAX_AMOUNT`].
+pub const MAX_SIZE: Money = crate::types::MAX_AMOUNT;
 /// The longest client order id, in bytes.
 pub const MAX_CLIENT_ORDER_ID: usize = 32;
 

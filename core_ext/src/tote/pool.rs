@@ -213,7 +213,7 @@ impl Pool {
             )));
         }
         if stake > MAX_POOL || self.gross + already > MAX_POOL - stake {
-            return Err(ToteError::InvalidSize(format!(
+            return Err(ToteError::AmountOverflow(format!(
                 "stake {stake} would take the pool past {MAX_POOL}"
             )));
         }
