@@ -110,6 +110,7 @@ class Client:
         self.notices: asyncio.Queue[msgspec.Struct] = asyncio.Queue()
         self.reconnects = 0
         self._enc = p.Encoder()
+        self._check = p.Decoder("client")
         self._proto: _Proto | None = None
         self._req = itertools.count(1)
         self._pending: dict[int, tuple[msgspec.Struct, asyncio.Future[Any]]] = {}
@@ -265,6 +266,9 @@ class Client:
     async def _request(self, msg: msgspec.Struct) -> Any:
         req = next(self._req)
         msg = msgspec.structs.replace(msg, req=req)
+        # Struct construction does not check literals or bounds: decode what would be sent, so
+        # that an invalid message raises InvalidMessage here and never leaves the process.
+        self._check.decode(self._enc.frame(msg)[p.HEADER :])
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[req] = (msg, fut)
         if self._connected.is_set():

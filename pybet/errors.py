@@ -149,7 +149,11 @@ class QuantError(PybetError, ValueError):
 
 # -- gateway, protocol and durability ---------------------------------------------------------
 class ProtocolError(PybetError):
+    """A frame that does not decode or validate. ``req`` is the request id the frame carried
+    when it could still be read (so the reply reaches the waiting call), else 0."""
+
     code = "MALFORMED_FRAME"
+    req: int = 0
 
 
 class FrameTooLarge(ProtocolError):

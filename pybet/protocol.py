@@ -13,6 +13,7 @@ by the engine. :func:`json_schema` exports the schema of every message.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
@@ -517,23 +518,59 @@ class FrameReader:
         return len(self._buf)
 
 
+def _fields_by_tag(union: Any) -> dict[str, tuple[str, ...]]:
+    """Tag -> the message's field names, in encoded order (after the tag at index 0)."""
+    return {cls.__struct_config__.tag: cls.__struct_fields__ for cls in union.__args__}
+
+
+_ARRAY_PATH = re.compile(r"`\$\[(\d+)\]")
+
+
 class Decoder:
     """Typed decoder of one direction's union; raises :class:`ProtocolError` (not MessagePack)
-    or :class:`InvalidMessage` (MessagePack that does not validate)."""
+    or :class:`InvalidMessage` (MessagePack that does not validate). An invalid message whose
+    tag and ``req`` can still be read carries that ``req``, so the error reaches the waiting
+    call at once instead of its timeout, and its text names the field (``Place.size``)."""
 
-    __slots__ = ("_dec",)
+    __slots__ = ("_dec", "_fields")
 
     def __init__(self, kind: Literal["client", "server"] = "client") -> None:
         target: Any = ClientMessage if kind == "client" else ServerMessage
         self._dec: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(target)
+        self._fields = _fields_by_tag(target)
 
     def decode(self, body: bytes) -> Any:
         try:
             return self._dec.decode(body)
         except msgspec.ValidationError as exc:
-            raise InvalidMessage(str(exc)) from None
+            raise self._invalid(body, str(exc)) from None
         except msgspec.DecodeError as exc:
             raise ProtocolError(f"undecodable body: {exc}") from None
+
+    def _invalid(self, body: bytes, detail: str) -> InvalidMessage:
+        """The error for a body that is MessagePack but not a valid message."""
+        try:
+            raw = msgspec.msgpack.decode(body)
+        except msgspec.DecodeError:  # e.g. trailing bytes after a value that did not validate
+            return InvalidMessage(detail)
+        fields = None
+        if isinstance(raw, list) and raw and isinstance(raw[0], str):
+            fields = self._fields.get(raw[0])
+        if fields is None:
+            return InvalidMessage(detail)
+        tag = raw[0]
+
+        def name(match: re.Match[str]) -> str:
+            i = int(match.group(1))
+            return f"`{tag}.{fields[i - 1]}" if 0 < i <= len(fields) else match.group(0)
+
+        err = InvalidMessage(_ARRAY_PATH.sub(name, detail, count=1))
+        if "req" in fields:
+            at = fields.index("req") + 1
+            req = raw[at] if at < len(raw) else 0
+            if type(req) is int and 0 < req < 2**63:
+                err.req = req
+        return err
 
 
 def json_schema() -> dict[str, Any]:

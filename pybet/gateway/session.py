@@ -113,7 +113,7 @@ class Session(asyncio.Protocol):
         try:
             msg = self.decoder.decode(body)
         except ProtocolError as exc:
-            self._error(0, exc.code, str(exc))
+            self._error(exc.req, exc.code, str(exc))
             return
         t = type(msg)
         req: int = getattr(msg, "req", 0)

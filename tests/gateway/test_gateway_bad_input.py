@@ -14,7 +14,7 @@ from gwtest import KEYS, MARKET, Raw, client, gateway, run
 
 from pybet import protocol as p
 from pybet.client import Client
-from pybet.errors import AuthError
+from pybet.errors import AuthError, InvalidMessage
 from pybet.gateway.config import hash_key, hmac_login
 from pybet.store import MemoryStore
 
@@ -67,6 +67,57 @@ def test_bad_frames_get_a_coded_error_and_the_session_survives(payload: bytes, c
             assert await raw.recv() == p.Pong(7)  # same session still served
             raw.close()
             await _still_trades(gw)
+
+    run(main())
+
+
+@pytest.mark.parametrize(
+    ("payload", "req"),
+    [
+        (_frame(["MarketAction", 41, MARKET, "OPEN"]), 41),  # a literal out of its set
+        (_frame(["Place", 42, MARKET, 1, "BACK", "2.0", -100]), 42),
+        (_frame(["Hello", "one", "x", 43]), 43),  # req is not always the first field
+        (_frame(["Place", "x", MARKET]), 0),  # the req itself is bad: nothing to echo
+        (_frame(["Nope", 44]), 0),  # an unknown tag has no req field
+    ],
+)
+def test_an_invalid_message_gets_its_req_echoed(payload: bytes, req: int) -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            raw = await Raw.open(gw)
+            await raw.login("admin")
+            raw.send(payload)
+            err = await _expect_error(raw, "INVALID_MESSAGE")
+            assert err.req == req
+            raw.close()
+
+    run(main())
+
+
+def test_the_client_refuses_an_invalid_message_before_sending_it() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            admin = await client(gw, "admin", timeout=30.0)
+            with pytest.raises(InvalidMessage) as info:
+                await admin.admin(p.MarketAction(0, MARKET, "OPEN"))  # type: ignore[arg-type]
+            assert info.value.code == "INVALID_MESSAGE"
+            assert "MarketAction.action" in str(info.value)
+            assert gw.metrics.counters['errors|code="INVALID_MESSAGE"'] == 0  # never sent
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "suspend")), p.Done)
+            await admin.close()
+
+    run(main())
+
+
+def test_the_client_fails_a_request_at_once_on_an_error_with_its_req() -> None:
+    async def main() -> None:
+        async with gateway() as gw:
+            admin = await client(gw, "admin", timeout=30.0)
+            # Bypass the client's own check, as an older or foreign client would not have it.
+            admin._check = type("NoCheck", (), {"decode": staticmethod(lambda body: None)})()
+            with pytest.raises(InvalidMessage):
+                await admin.admin(p.MarketAction(0, MARKET, "OPEN"))  # type: ignore[arg-type]
+            await admin.close()
 
     run(main())
 
