@@ -68,10 +68,12 @@ def new_exchange(wl: Workload) -> Any:
 
 
 def _pybet_fills(events: list[dict[str, np.ndarray]], ids: list[int] | np.ndarray) -> list[Fill]:
+    from pybet.codes import EVENT_KINDS
+
     op_of = {int(oid): i for i, oid in enumerate(np.asarray(ids).tolist()) if oid}
     out: list[Fill] = []
     for ev in events:
-        m = ev["kind"] == 3
+        m = ev["kind"] == EVENT_KINDS["Fill"]
         for t, mk, tick, size in zip(
             ev["order_id"][m].tolist(),
             ev["other_order_id"][m].tolist(),

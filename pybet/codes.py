@@ -32,3 +32,8 @@ class RejectCode(StrEnum):
 
 #: numeric code (numpy batch results; 0 = accepted) -> RejectCode
 REJECT_CODES: dict[int, RejectCode] = {n: RejectCode(s) for n, s in _core.reject_codes()}
+
+#: ``events_arrays`` ``kind`` column: event name -> numeric code (from the engine)
+EVENT_KINDS: dict[str, int] = {name: n for n, name in _core.event_kinds()}
+#: ``events_arrays`` ``code`` column of an ``OrderCancelled`` row: numeric code -> reason
+CANCEL_REASONS: dict[int, str] = dict(_core.cancel_reasons())

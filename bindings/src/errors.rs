@@ -34,6 +34,7 @@ pyo3::import_exception!(pybet.errors, PoolClosed);
 pyo3::import_exception!(pybet.errors, InvalidSelection);
 pyo3::import_exception!(pybet.errors, QuantError);
 pyo3::import_exception!(pybet.errors, ConcurrentUse);
+pyo3::import_exception!(pybet.errors, InternalError);
 
 /// The Python exception for an engine error that is raised (not reported).
 pub fn raise(code: ErrorCode) -> PyErr {

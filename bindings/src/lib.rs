@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 
 mod accounts;
-mod batch;
+mod cell;
+mod codes;
 mod errors;
 mod exchange;
 mod exchange_types;
@@ -20,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::_raise_core_error, m)?)?;
     m.add_function(wrap_pyfunction!(errors::tote_error_codes, m)?)?;
     exchange::register(m)?;
+    codes::register(m)?;
     pool::register(m)?;
     quant::register(m)?;
     Ok(())

@@ -5,7 +5,8 @@ use pybet_core::tote::{Outcome, Pool, Rules, Settlement, ToteError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple, PyType};
 
-use crate::errors::{InvalidArgument, InvalidSelection};
+use crate::cell::{EngineCell, Held};
+use crate::errors::{InvalidArgument, InvalidSelection, PoolError};
 use crate::pool_enums::{self, PyNoWinner, PyPoolKind, PyRounding, PySplit};
 
 fn tote<T>(r: Result<T, ToteError>) -> PyResult<T> {
@@ -206,27 +207,34 @@ impl PyDividends {
     }
 }
 
-/// A pari-mutuel pool; see `pybet/_core.pyi` for the Python documentation.
-#[pyclass(name = "Pool", module = "pybet")]
-pub struct PyPool(Pool);
+/// A pari-mutuel pool; see `pybet/_core.pyi` for the Python documentation. Safe to share
+/// between threads: calls run one at a time (see `crate::cell`).
+#[pyclass(name = "Pool", module = "pybet", frozen)]
+pub struct PyPool(EngineCell<Pool>);
 
 impl PyPool {
-    fn report(&self) -> Option<PyDividends> {
-        self.0.settlement().map(|s| PyDividends {
-            s: s.clone(),
-            kind: self.0.kind().into(),
-            carryover_to: self.0.rules().carryover_to.clone(),
-        })
+    fn pool(&self) -> PyResult<Held<'_, Pool>> {
+        self.0.lock()
     }
+}
 
-    fn dense<'py, T: numpy::Element>(
-        &self,
-        py: Python<'py>,
-        v: Vec<T>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let shape = vec![self.0.runners(); self.0.kind().arity()];
-        Ok(v.into_pyarray(py).reshape(shape)?.into_any())
-    }
+/// The pool's latest dividends as a Python object.
+fn report(pool: &Pool) -> Option<PyDividends> {
+    pool.settlement().map(|s| PyDividends {
+        s: s.clone(),
+        kind: pool.kind().into(),
+        carryover_to: pool.rules().carryover_to.clone(),
+    })
+}
+
+/// A flat per-selection vector as an array of one axis per leg.
+fn dense<'py, T: numpy::Element>(
+    py: Python<'py>,
+    pool: &Pool,
+    v: Vec<T>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let shape = vec![pool.runners(); pool.kind().arity()];
+    Ok(v.into_pyarray(py).reshape(shape)?.into_any())
 }
 
 #[pymethods]
@@ -264,110 +272,128 @@ impl PyPool {
                 .unwrap_or_default(),
             carryover_to,
         };
-        Ok(PyPool(tote(Pool::new(
+        Ok(PyPool(EngineCell::new(tote(Pool::new(
             pool_enums::pool_kind(kind)?,
             runners,
             places,
             rules,
-        ))?))
+        ))?)))
     }
 
     #[getter]
-    fn kind(&self) -> PyPoolKind {
-        self.0.kind().into()
+    fn kind(&self) -> PyResult<PyPoolKind> {
+        let pool = self.pool()?;
+        Ok(pool.kind().into())
     }
     #[getter]
-    fn runners(&self) -> usize {
-        self.0.runners()
+    fn runners(&self) -> PyResult<usize> {
+        let pool = self.pool()?;
+        Ok(pool.runners())
     }
     #[getter]
-    fn places(&self) -> usize {
-        self.0.places()
+    fn places(&self) -> PyResult<usize> {
+        let pool = self.pool()?;
+        Ok(pool.places())
     }
     /// Takeout as a float, for display (the engine uses the exact parts per million).
     #[getter]
-    fn takeout(&self) -> f64 {
-        self.0.rules().takeout_ppm as f64 / 1e6
+    fn takeout(&self) -> PyResult<f64> {
+        let pool = self.pool()?;
+        Ok(pool.rules().takeout_ppm as f64 / 1e6)
     }
     #[getter]
-    fn takeout_ppm(&self) -> i64 {
-        self.0.rules().takeout_ppm
+    fn takeout_ppm(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.rules().takeout_ppm)
     }
     #[getter]
-    fn split(&self) -> PySplit {
-        self.0.rules().split.into()
+    fn split(&self) -> PyResult<PySplit> {
+        let pool = self.pool()?;
+        Ok(pool.rules().split.into())
     }
     #[getter]
-    fn breakage(&self) -> i64 {
-        self.0.rules().breakage
+    fn breakage(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.rules().breakage)
     }
     #[getter]
-    fn rounding(&self) -> PyRounding {
-        self.0.rules().rounding.into()
+    fn rounding(&self) -> PyResult<PyRounding> {
+        let pool = self.pool()?;
+        Ok(pool.rules().rounding.into())
     }
     #[getter]
-    fn min_payout(&self) -> i64 {
-        self.0.rules().min_payout
+    fn min_payout(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.rules().min_payout)
     }
     #[getter]
-    fn no_winner(&self) -> PyNoWinner {
-        self.0.rules().no_winner.into()
+    fn no_winner(&self) -> PyResult<PyNoWinner> {
+        let pool = self.pool()?;
+        Ok(pool.rules().no_winner.into())
     }
     #[getter]
-    fn carryover_to(&self) -> Option<String> {
-        self.0.rules().carryover_to.clone()
+    fn carryover_to(&self) -> PyResult<Option<String>> {
+        let pool = self.pool()?;
+        Ok(pool.rules().carryover_to.clone())
     }
     #[getter]
-    fn is_open(&self) -> bool {
-        self.0.status() == pybet_core::tote::PoolStatus::Open
+    fn is_open(&self) -> PyResult<bool> {
+        let pool = self.pool()?;
+        Ok(pool.status() == pybet_core::tote::PoolStatus::Open)
     }
     /// Every stake accepted, refunds included.
     #[getter]
-    fn gross_pool(&self) -> i64 {
-        self.0.gross()
+    fn gross_pool(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.gross())
     }
     /// Stakes refunded by scratches.
     #[getter]
-    fn refunds(&self) -> i64 {
-        self.0.refunds()
+    fn refunds(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.refunds())
     }
     /// Live pool minus takeout.
     #[getter]
-    fn net_pool(&self) -> i64 {
-        self.0.net_pool()
+    fn net_pool(&self) -> PyResult<i64> {
+        let pool = self.pool()?;
+        Ok(pool.net_pool())
     }
     #[getter]
-    fn scratched(&self) -> Vec<usize> {
-        (1..=self.0.runners())
-            .filter(|&r| self.0.scratched()[r - 1])
-            .collect()
+    fn scratched(&self) -> PyResult<Vec<usize>> {
+        let pool = self.pool()?;
+        Ok((1..=pool.runners())
+            .filter(|&r| pool.scratched()[r - 1])
+            .collect())
     }
     /// The latest dividends, or None before `dividends()`.
     #[getter]
-    fn settlement(&self) -> Option<PyDividends> {
-        self.report()
+    fn settlement(&self) -> PyResult<Option<PyDividends>> {
+        Ok(report(&*self.pool()?))
     }
-    fn __len__(&self) -> usize {
-        self.0.ticket_count()
+    fn __len__(&self) -> PyResult<usize> {
+        let pool = self.pool()?;
+        Ok(pool.ticket_count())
     }
 
     #[pyo3(signature = (selection, stake, /))]
-    fn bet(&mut self, selection: &Bound<'_, PyAny>, stake: &Bound<'_, PyAny>) -> PyResult<u64> {
+    fn bet(&self, selection: &Bound<'_, PyAny>, stake: &Bound<'_, PyAny>) -> PyResult<u64> {
         let stake = crate::errors::extract_amount(stake, "stake")?;
         let sel = self::selection(selection)?;
-        tote(self.0.bet(&sel, stake))
+        tote(self.pool()?.bet(&sel, stake))
     }
 
     #[pyo3(signature = (selections, stakes, /))]
     fn bet_many<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         selections: &Bound<'py, PyAny>,
         stakes: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let sels = int_array(selections, "selections")?;
         let stks = int_array(stakes, "stakes")?;
-        let k = self.0.kind().arity();
+        let mut held = self.pool()?;
+        let k = held.kind().arity();
         let shape_ok = match sels.shape() {
             [_] => k == 1,
             [_, c] => *c == k,
@@ -383,48 +409,54 @@ impl PyPool {
         }
         let (sr, tr) = (sels.readonly(), stks.readonly());
         let (s, t) = (sr.as_slice()?, tr.as_slice()?);
-        let pool = &mut self.0;
+        let pool: &mut Pool = &mut held;
         let first = tote(py.detach(|| pool.bet_many(s, t)))?;
+        drop(held);
         let ids: Vec<i64> = (first as i64..first as i64 + t.len() as i64).collect();
         Ok(ids.into_pyarray(py).into_any())
     }
 
     #[pyo3(signature = (runner, /))]
-    fn scratch(&mut self, runner: i64) -> PyResult<i64> {
-        tote(self.0.scratch(runner))
+    fn scratch(&self, runner: i64) -> PyResult<i64> {
+        tote(self.pool()?.scratch(runner))
     }
 
-    fn close(&mut self) {
-        self.0.close();
+    fn close(&self) -> PyResult<()> {
+        self.pool()?.close();
+        Ok(())
     }
 
     /// WIN: odds per runner; PLACE/SHOW: (n, 2) min/max; exotics: will-pays.
     fn odds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         use pybet_core::tote::PoolKind;
-        match self.0.kind() {
-            PoolKind::Win => Ok(self.0.win_odds().into_pyarray(py).into_any()),
+        let pool = self.pool()?;
+        match pool.kind() {
+            PoolKind::Win => Ok(pool.win_odds().into_pyarray(py).into_any()),
             PoolKind::Place | PoolKind::Show => {
-                let v = tote(self.0.place_range())?;
-                Ok(v.into_pyarray(py)
-                    .reshape([self.0.runners(), 2])?
-                    .into_any())
+                let v = tote(pool.place_range())?;
+                Ok(v.into_pyarray(py).reshape([pool.runners(), 2])?.into_any())
             }
-            _ => self.will_pays(py),
+            _ => {
+                drop(pool);
+                self.will_pays(py)
+            }
         }
     }
 
     fn will_pays<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let pool = &self.0;
+        let held = self.pool()?;
+        let pool: &Pool = &held;
         let v = tote(py.detach(|| pool.will_pays()))?;
-        self.dense(py, v)
+        dense(py, &held, v)
     }
 
     fn totals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.dense(py, self.0.dense_totals())
+        let pool = self.pool()?;
+        dense(py, &pool, pool.dense_totals())
     }
 
     #[pyo3(signature = (result, /))]
-    fn dividends(&mut self, result: &Bound<'_, PyAny>) -> PyResult<PyDividends> {
+    fn dividends(&self, result: &Bound<'_, PyAny>) -> PyResult<PyDividends> {
         let result: Vec<Vec<i64>> = if let Ok(l) = result.cast::<PyList>() {
             l.iter()
                 .map(|g| {
@@ -441,38 +473,41 @@ impl PyPool {
                 "result must be a list of positions, each a list of runner numbers",
             )
         })?;
-        tote(self.0.dividends(&result))?;
-        Ok(self.report().expect("just settled"))
+        let mut pool = self.pool()?;
+        tote(pool.dividends(&result))?;
+        report(&pool).ok_or_else(|| PoolError::new_err("internal: settled without a report"))
     }
 
-    fn payouts<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
-        self.0.payouts().into_pyarray(py).into_any()
+    fn payouts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(self.pool()?.payouts().into_pyarray(py).into_any())
     }
 
-    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.0.snapshot())
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.pool()?.snapshot()))
     }
 
     #[classmethod]
     #[pyo3(signature = (blob, /))]
     fn restore(_cls: &Bound<'_, PyType>, blob: &[u8]) -> PyResult<Self> {
-        Ok(PyPool(tote(Pool::restore(blob))?))
+        Ok(PyPool(EngineCell::new(tote(Pool::restore(blob))?)))
     }
 
-    fn state_hash(&self) -> u64 {
-        self.0.state_hash()
+    fn state_hash(&self) -> PyResult<u64> {
+        let pool = self.pool()?;
+        Ok(pool.state_hash())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
+    fn __repr__(&self) -> PyResult<String> {
+        let pool = self.pool()?;
+        Ok(format!(
             "Pool(kind={:?}, runners={}, places={}, tickets={}, gross_pool={}, open={})",
-            self.0.kind(),
-            self.0.runners(),
-            self.0.places(),
-            self.0.ticket_count(),
-            self.0.gross(),
-            self.is_open()
-        )
+            pool.kind(),
+            pool.runners(),
+            pool.places(),
+            pool.ticket_count(),
+            pool.gross(),
+            pool.status() == pybet_core::tote::PoolStatus::Open
+        ))
     }
 }
 

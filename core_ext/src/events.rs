@@ -110,6 +110,41 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// Every kind's numeric code (the `kind` column of `events_arrays`) and name, in order.
+    pub const CODES: [(u8, &'static str); 8] = [
+        (1, "OrderAccepted"),
+        (2, "OrderRejected"),
+        (3, "Fill"),
+        (4, "OrderCancelled"),
+        (5, "MarketStatusChanged"),
+        (6, "RunnerRemoved"),
+        (7, "MarketSettled"),
+        (8, "Settled"),
+    ];
+
+    /// The numeric code of this kind (see [`EventKind::CODES`]).
+    #[must_use]
+    pub fn code(&self) -> u8 {
+        match self {
+            EventKind::OrderAccepted { .. } => 1,
+            EventKind::OrderRejected { .. } => 2,
+            EventKind::Fill { .. } => 3,
+            EventKind::OrderCancelled { .. } => 4,
+            EventKind::MarketStatusChanged { .. } => 5,
+            EventKind::RunnerRemoved { .. } => 6,
+            EventKind::MarketSettled { .. } => 7,
+            EventKind::Settled { .. } => 8,
+        }
+    }
+
+    /// The name of this kind (the `kind` of a Python `Event`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        Self::CODES[usize::from(self.code()) - 1].1
+    }
+}
+
 /// An event with its sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -117,4 +152,30 @@ pub struct Event {
     pub seq: u64,
     /// What happened.
     pub kind: EventKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+    use crate::market::MarketStatus;
+
+    #[test]
+    fn codes_are_one_to_eight_and_name_their_kind() {
+        for (i, (code, _)) in EventKind::CODES.iter().enumerate() {
+            assert_eq!(usize::from(*code), i + 1);
+        }
+        let settled = EventKind::Settled {
+            market: 0,
+            account: 0,
+            pnl: 0,
+            commission: 0,
+        };
+        assert_eq!((settled.code(), settled.name()), (8, "Settled"));
+        let status = EventKind::MarketStatusChanged {
+            market: 0,
+            status: MarketStatus::Open,
+            in_play: false,
+        };
+        assert_eq!((status.code(), status.name()), (5, "MarketStatusChanged"));
+    }
 }

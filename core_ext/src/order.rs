@@ -43,6 +43,15 @@ impl CancelReason {
         }
     }
 
+    /// Every reason, in numeric order (`reason as u8` is its index).
+    pub const ALL: [CancelReason; 5] = [
+        CancelReason::Cancelled,
+        CancelReason::Lapsed,
+        CancelReason::Expired,
+        CancelReason::Killed,
+        CancelReason::MarketClosed,
+    ];
+
     #[must_use]
     pub fn from_u8(v: u8) -> Option<Self> {
         Some(match v {

@@ -1,7 +1,7 @@
 //! Unit tests of the matching rules of spec section 2, on the Rust API.
 
 use pybet_core::events::EventKind;
-use pybet_core::exchange::{Exchange, PlaceReport, PlaceRequest};
+use pybet_core::exchange::{Exchange, OrderTerms, PlaceReport, PlaceRequest};
 use pybet_core::ladder::parse_tick;
 use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::{CancelReason, ErrorCode, MarketSpec, OrderStatus};
@@ -220,6 +220,15 @@ fn replace_is_atomic() {
     let rep = ex.replace(id, parse_tick("3.5").unwrap(), "a").unwrap();
     assert_eq!(rep.reject, Some(ErrorCode::MarketNotOpen));
     assert_eq!(ex.order(id).unwrap().remaining, 100);
+    // A rejected replace still says what the order would have been.
+    let terms = OrderTerms {
+        market: 0,
+        runner: 0,
+        side: Side::Back,
+        tick: parse_tick("3.5").unwrap(),
+        size: 100,
+    };
+    assert_eq!((rep.order_id, rep.terms), (0, terms));
     ex.resume_market(M).unwrap();
     let rep = ex.replace(id, parse_tick("3.5").unwrap(), "a").unwrap();
     assert!(rep.reject.is_none());
@@ -228,4 +237,63 @@ fn replace_is_atomic() {
         parse_tick("3.5").unwrap()
     );
     assert_eq!(ex.order(id).unwrap().cancelled, 100);
+}
+
+#[test]
+fn reports_carry_the_terms_of_their_order() {
+    let mut ex = exchange(0);
+    let rep = place(&mut ex, Side::Lay, "4.0", 300, "a");
+    let o = ex.order(rep.order_id).unwrap();
+    assert_eq!(
+        rep.terms,
+        OrderTerms {
+            market: o.market,
+            runner: o.runner,
+            side: Side::Lay,
+            tick: o.tick,
+            size: 300
+        }
+    );
+    let rejected = place(&mut ex, Side::Back, "4.0", 1, "a");
+    assert_eq!(rejected.reject, Some(ErrorCode::BelowMinStake));
+    assert_eq!((rejected.terms.side, rejected.terms.size), (Side::Back, 1));
+}
+
+#[test]
+fn orders_where_filters_by_account_market_and_liveness() {
+    let mut ex = exchange(0);
+    let spec = MarketSpec {
+        runners: vec![1, 2],
+        places: 1,
+        bet_delay_ms: 0,
+        min_stake: 2,
+    };
+    ex.create_market("1.2", spec).unwrap();
+    ex.open_market("1.2").unwrap();
+    let a1 = place(&mut ex, Side::Back, "3.0", 100, "a").order_id;
+    let b1 = place(&mut ex, Side::Lay, "3.0", 100, "b").order_id; // fills a1 whole
+    let a2 = place(&mut ex, Side::Back, "5.0", 100, "a").order_id;
+    let ids = |v: Vec<&pybet_core::Order>| v.iter().map(|o| o.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(ex.orders_where(None, None, false).unwrap()),
+        [a1, b1, a2]
+    );
+    assert_eq!(
+        ids(ex.orders_where(Some("a"), None, false).unwrap()),
+        [a1, a2]
+    );
+    assert_eq!(ids(ex.orders_where(Some("a"), None, true).unwrap()), [a2]);
+    assert_eq!(ids(ex.orders_where(None, Some(M), true).unwrap()), [a2]);
+    assert!(ex
+        .orders_where(None, Some("1.2"), false)
+        .unwrap()
+        .is_empty());
+    assert!(ex
+        .orders_where(Some("nobody"), None, false)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        ex.orders_where(None, Some("9.9"), false).unwrap_err(),
+        ErrorCode::UnknownMarket
+    );
 }

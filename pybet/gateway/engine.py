@@ -22,6 +22,7 @@ import msgspec
 
 import pybet
 from pybet import protocol as p
+from pybet.codes import CANCEL_REASONS, EVENT_KINDS
 from pybet.errors import PybetError, SnapshotError, UnknownPool
 
 log = logging.getLogger("pybet.gateway.engine")
@@ -550,9 +551,10 @@ _STATUS_NAMES: Final = {
     pybet.OrderStatus.REJECTED: "REJECTED",
 }
 _SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
-# events_arrays: kind 4 is OrderCancelled, whose code is the reason (core CancelReason)
-_EV_CANCELLED: Final = 4
-_REASONS: Final = {0: "CANCELLED", 1: "LAPSED", 2: "EXPIRED", 3: "KILLED", 4: "MARKET_CLOSED"}
-_LAPSED: Final = 1
-_MARKET_CLOSED: Final = 4
+# events_arrays: an OrderCancelled row's code is its reason (core CancelReason)
+_EV_CANCELLED: Final = EVENT_KINDS["OrderCancelled"]
+_REASONS: Final = CANCEL_REASONS
+_BY_REASON: Final = {name: n for n, name in CANCEL_REASONS.items()}
+_LAPSED: Final = _BY_REASON["LAPSED"]
+_MARKET_CLOSED: Final = _BY_REASON["MARKET_CLOSED"]
 _DRAIN_EVERY: Final = 64

@@ -1,6 +1,6 @@
 //! Cancel, reduce and replace: changes of an order's unmatched size.
 
-use super::{CancelReport, Exchange, PlaceReport, PlaceRequest};
+use super::{CancelReport, Exchange, OrderTerms, PlaceReport, PlaceRequest};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::ladder::N_TICKS;
@@ -148,8 +148,15 @@ impl Exchange {
         if usize::from(tick) >= N_TICKS {
             return Err(ErrorCode::InvalidPrice);
         }
+        let terms = OrderTerms {
+            market: order.market,
+            runner: order.runner,
+            side: order.side,
+            tick,
+            size: order.remaining,
+        };
         if order.remaining == 0 || order.status == OrderStatus::Pending {
-            return Ok(PlaceReport::rejected(ErrorCode::OrderNotActive));
+            return Ok(PlaceReport::rejected(ErrorCode::OrderNotActive, terms));
         }
         let (m, r) = (order.market, order.runner);
         let req_size = order.remaining;
@@ -170,7 +177,7 @@ impl Exchange {
                 code,
                 client_order_id: None,
             });
-            return Ok(PlaceReport::rejected(code));
+            return Ok(PlaceReport::rejected(code, terms));
         }
         self.cancel_unmatched(id, req_size, CancelReason::Cancelled);
         let account_name = self.accounts[acct as usize].clone();

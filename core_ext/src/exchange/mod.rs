@@ -5,6 +5,7 @@
 //! account's order, a malformed argument) are programming errors: they change nothing at all.
 
 mod amend;
+pub mod batch;
 mod lifecycle;
 mod matching;
 mod place;
@@ -23,7 +24,7 @@ use crate::order::OrderStore;
 use crate::types::OrderId;
 
 pub use requests::{
-    CancelReport, FillInfo, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
+    CancelReport, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
 };
 
 /// The exchange engine.

@@ -1,6 +1,8 @@
 //! Placing an order: validation, acceptance, time in force, release after the bet delay.
 
-use super::{Exchange, FillInfo, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE};
+use super::{
+    Exchange, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
+};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::ladder::N_TICKS;
@@ -80,7 +82,14 @@ impl Exchange {
                 code,
                 client_order_id: req.client_order_id.map(Box::from),
             });
-            return PlaceReport::rejected(code);
+            let terms = OrderTerms {
+                market: m,
+                runner: r,
+                side: req.side,
+                tick: req.tick,
+                size: req.size,
+            };
+            return PlaceReport::rejected(code, terms);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
         // (With the funds check only deposited, hence interned, accounts get here; the lookup
@@ -211,6 +220,13 @@ impl Exchange {
         let o = self.orders.at(id);
         PlaceReport {
             order_id: id,
+            terms: OrderTerms {
+                market: o.market,
+                runner: o.runner,
+                side: o.side,
+                tick: o.tick,
+                size: o.size,
+            },
             status: Some(o.status),
             size_matched: o.matched,
             size_remaining: o.remaining,

@@ -47,11 +47,29 @@ pub struct FillInfo {
     pub size: Money,
 }
 
+/// What an order is (or, for a rejection, would have been): enough to describe it without
+/// looking it up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderTerms {
+    /// Market index.
+    pub market: u32,
+    /// Runner index in the market.
+    pub runner: u16,
+    /// Back or lay.
+    pub side: Side,
+    /// Limit price.
+    pub tick: Tick,
+    /// Size asked for (a replace: the unmatched size it moves).
+    pub size: Money,
+}
+
 /// The outcome of a place, replace or release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaceReport {
     /// The new order's id (0 when rejected).
     pub order_id: OrderId,
+    /// The order's terms (also for a rejection).
+    pub terms: OrderTerms,
     /// Status after the command.
     pub status: Option<OrderStatus>,
     /// Matched size.
@@ -67,9 +85,10 @@ pub struct PlaceReport {
 }
 
 impl PlaceReport {
-    pub(super) fn rejected(code: ErrorCode) -> Self {
+    pub(super) fn rejected(code: ErrorCode, terms: OrderTerms) -> Self {
         PlaceReport {
             order_id: 0,
+            terms,
             status: None,
             size_matched: 0,
             size_remaining: 0,

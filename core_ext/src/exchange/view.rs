@@ -77,6 +77,34 @@ impl Exchange {
         self.orders.iter()
     }
 
+    /// Orders, oldest first, of one account and/or one market when given, and only those with
+    /// unmatched size left when `live_only`. An account never seen has no orders.
+    ///
+    /// # Errors
+    /// `UnknownMarket` for a market id that does not exist.
+    pub fn orders_where(
+        &self,
+        account: Option<&str>,
+        market_id: Option<&str>,
+        live_only: bool,
+    ) -> Result<Vec<&Order>, ErrorCode> {
+        let market = market_id.map(|m| self.market_idx(m)).transpose()?;
+        let account = match account {
+            Some(name) => match self.account_idx(name) {
+                Some(a) => Some(a),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        Ok(self
+            .orders
+            .iter()
+            .filter(|o| account.is_none_or(|a| o.account == a))
+            .filter(|o| market.is_none_or(|m| o.market == m))
+            .filter(|o| !live_only || o.remaining > 0)
+            .collect())
+    }
+
     /// How many orders were ever accepted (the last order id).
     #[must_use]
     pub fn order_count(&self) -> usize {

@@ -1,36 +1,51 @@
-//! The loops of the numpy batch calls, over plain slices (no Python objects, so they run with
-//! the GIL released). Names are resolved once per batch: the market once, the runner when it
-//! changes, each distinct account once (then by index).
+//! Batches of commands over plain columns (the numpy calls of the binding run these with the
+//! GIL released). The rules: every placed row is a GTC/LAPSE order; sides are 0 back, 1 lay;
+//! a cancel row's size is a reduction (0: the whole unmatched size) and its target an order id
+//! or `-1 - j` for the order that row `j` of the same batch placed; no row is ever raised,
+//! each gets its numeric reject code (0 accepted). Names are resolved once per batch: the
+//! market once, the runner when it changes, each distinct account once (then by index).
 
-use pybet_core::exchange::{Exchange, PlaceRequest};
-use pybet_core::types::{Persistence, Side, TimeInForce};
-use pybet_core::{ErrorCode, OrderStatus};
+use super::{Exchange, PlaceRequest};
+use crate::error::ErrorCode;
+use crate::order::OrderStatus;
+use crate::types::{Persistence, Side, TimeInForce};
 
 /// Row kinds of [`execute`].
 pub const KIND_PLACE: u8 = 0;
 /// A cancel row: `size` is the reduction (0 cancels the whole unmatched size).
 pub const KIND_CANCEL: u8 = 1;
 
-/// The accounts of a batch: distinct names and, per row, an index into them.
+/// The accounts of a batch: distinct names and, per row, an index into them (`None`: every
+/// row is `names[0]`).
+#[derive(Debug, Clone, Default)]
 pub struct Accounts {
+    /// Distinct account names.
     pub names: Vec<String>,
+    /// Per row, an index into `names`.
     pub rows: Option<Vec<u32>>,
 }
 
 impl Accounts {
+    /// The index into `names` of row `i`.
     #[inline]
+    #[must_use]
     pub fn row(&self, i: usize) -> usize {
         self.rows.as_ref().map_or(0, |r| r[i] as usize)
     }
 }
 
 /// Column results of a batch, one entry per row.
-#[derive(Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Results {
+    /// The new (place) or target (cancel) order id; 0 when there is none.
     pub order_id: Vec<u64>,
+    /// [`status_code`] of the order after the row.
     pub status: Vec<u8>,
+    /// Matched by the row.
     pub size_matched: Vec<i64>,
+    /// Cancelled by the row.
     pub size_cancelled: Vec<i64>,
+    /// [`ErrorCode::as_u8`] of the rejection, 0 when accepted.
     pub reject: Vec<u8>,
 }
 
@@ -55,6 +70,7 @@ impl Results {
 }
 
 /// `OrderStatus` as the integer of `pybet.OrderStatus` (REJECTED = 3).
+#[must_use]
 pub fn status_code(s: Option<OrderStatus>) -> u8 {
     match s {
         Some(OrderStatus::Pending) => 0,
@@ -64,11 +80,16 @@ pub fn status_code(s: Option<OrderStatus>) -> u8 {
     }
 }
 
-/// One order's columns as slices.
+/// The order columns of a batch, as slices of equal length.
+#[derive(Debug, Clone, Copy)]
 pub struct PlaceColumns<'a> {
+    /// Selection ids.
     pub runners: &'a [i64],
+    /// 0 back, 1 lay.
     pub sides: &'a [u8],
+    /// Ladder ticks.
     pub ticks: &'a [u16],
+    /// Sizes (a cancel row: the reduction, 0 for all).
     pub sizes: &'a [i64],
 }
 
@@ -158,7 +179,8 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 }
 
-/// `place_many`: every row a GTC/LAPSE order.
+/// Every row a GTC/LAPSE order.
+#[must_use]
 pub fn place(
     ex: &mut Exchange,
     market_id: &str,
@@ -174,7 +196,8 @@ pub fn place(
     out
 }
 
-/// `cancel_many`: every row a whole cancel.
+/// Every row a whole cancel.
+#[must_use]
 pub fn cancel(ex: &mut Exchange, ids: &[u64], accounts: &Accounts) -> Results {
     let mut out = Results::with_capacity(ids.len());
     let mut run = Runner::new(ex, "", accounts);
@@ -187,6 +210,7 @@ pub fn cancel(ex: &mut Exchange, ids: &[u64], accounts: &Accounts) -> Results {
 /// `execute_many`: places and cancels mixed, applied in row order. A cancel row's `target` is
 /// an engine order id when `>= 0`, or `-1 - j` for the order placed by row `j < i` of this
 /// same batch (so a replayed stream needs no round trip to learn its ids).
+#[must_use]
 pub fn execute(
     ex: &mut Exchange,
     market_id: &str,

@@ -1,0 +1,534 @@
+//! `pybet.Exchange`: converts arguments, calls the core, maps errors. Nothing more.
+
+mod columns;
+mod convert;
+
+use numpy::PyReadonlyArray1;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+
+use pybet_core::exchange::{batch, Exchange, PlaceRequest};
+use pybet_core::types::{Persistence, TimeInForce};
+use pybet_core::{ErrorCode, MarketSpec};
+
+use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
+use crate::cell::{EngineCell, Held};
+use crate::errors::{
+    extract_amount, extract_optional_amount, raise, InvalidArgument, SnapshotError,
+};
+use crate::exchange_types::*;
+use columns::{extract_accounts, place_columns, results_dict};
+use convert::{py_event, py_order, py_report};
+
+/// The exchange matching engine. Safe to share between threads: calls run one at a time
+/// (see `crate::cell`).
+#[pyclass(name = "Exchange", module = "pybet", frozen)]
+pub struct PyExchange {
+    inner: EngineCell<Exchange>,
+}
+
+impl PyExchange {
+    fn engine(&self) -> PyResult<Held<'_, Exchange>> {
+        self.inner.lock()
+    }
+}
+
+#[pymethods]
+impl PyExchange {
+    /// `commission_rate` is taken exactly (float, str or Decimal, at most 6 decimals).
+    #[new]
+    #[pyo3(signature = (commission_rate = None))]
+    fn py_new(commission_rate: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut ex = Exchange::new();
+        if let Some(rate) = commission_rate {
+            ex.set_commission_ppm(commission_ppm(rate)?)
+                .map_err(raise)?;
+        }
+        Ok(PyExchange {
+            inner: EngineCell::new(ex),
+        })
+    }
+
+    /// The exchange's commission rate.
+    #[getter]
+    fn commission_rate(&self) -> PyResult<f64> {
+        Ok(f64::from(self.engine()?.commission_ppm()) / 1e6)
+    }
+
+    /// Creates a market (status INACTIVE).
+    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None))]
+    fn create_market(
+        &self,
+        market_id: &str,
+        runners: Vec<i64>,
+        places: u16,
+        bet_delay_ms: i64,
+        min_stake: i64,
+        commission_rate: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let ppm = commission_rate.map(commission_ppm).transpose()?;
+        let spec = MarketSpec {
+            runners,
+            places,
+            bet_delay_ms,
+            min_stake,
+        };
+        let mut ex = self.engine()?;
+        ex.create_market(market_id, spec).map_err(raise)?;
+        if ppm.is_some() {
+            ex.set_market_commission_ppm(market_id, ppm)
+                .map_err(raise)?;
+        }
+        Ok(())
+    }
+
+    /// Adds cash to an account (creating it); returns the new balance.
+    fn deposit(&self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let amount = extract_amount(amount, "amount")?;
+        self.engine()?.deposit(account, amount).map_err(raise)
+    }
+
+    /// Takes cash from an account, at most `available`; returns the new balance.
+    fn withdraw(&self, account: &str, amount: &Bound<'_, PyAny>) -> PyResult<i64> {
+        let amount = extract_amount(amount, "amount")?;
+        self.engine()?.withdraw(account, amount).map_err(raise)
+    }
+
+    fn balance(&self, account: &str) -> PyResult<i64> {
+        Ok(self.engine()?.balance(account))
+    }
+
+    fn available(&self, account: &str) -> PyResult<i64> {
+        Ok(self.engine()?.available(account))
+    }
+
+    fn exposure(&self, account: &str, market_id: &str) -> PyResult<i64> {
+        self.engine()?.exposure(account, market_id).map_err(raise)
+    }
+
+    /// Removes a non-runner; `reduction_factor` is a percent, exact to 2 decimals.
+    fn remove_runner(
+        &self,
+        market_id: &str,
+        runner: i64,
+        reduction_factor: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let bp = reduction_bp(reduction_factor)?;
+        self.engine()?
+            .remove_runner(market_id, runner, bp)
+            .map_err(raise)
+    }
+
+    /// Settles a market; `dead_heat` maps a winner to the fraction paid as a winner.
+    #[pyo3(signature = (market_id, winners, dead_heat = None))]
+    fn settle_market(
+        &self,
+        market_id: &str,
+        winners: Vec<i64>,
+        dead_heat: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PySettlementReport> {
+        let dh = dead_heats(dead_heat)?;
+        let mut ex = self.engine()?;
+        let rep = ex.settle_market(market_id, &winners, &dh).map_err(raise)?;
+        Ok(PySettlementReport::from_core(&ex, &rep))
+    }
+
+    /// Voids a market: every stake returned.
+    fn void_market(&self, market_id: &str) -> PyResult<PySettlementReport> {
+        let mut ex = self.engine()?;
+        let rep = ex.void_market(market_id).map_err(raise)?;
+        Ok(PySettlementReport::from_core(&ex, &rep))
+    }
+
+    fn open_market(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.open_market(market_id).map_err(raise)
+    }
+
+    fn suspend_market(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.suspend_market(market_id).map_err(raise)
+    }
+
+    fn resume_market(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.resume_market(market_id).map_err(raise)
+    }
+
+    fn turn_in_play(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.turn_in_play(market_id).map_err(raise)
+    }
+
+    fn close_market(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.close_market(market_id).map_err(raise)
+    }
+
+    fn market_status(&self, market_id: &str) -> PyResult<PyMarketStatus> {
+        let ex = self.engine()?;
+        let market = ex.market(market_id).map_err(raise)?;
+        Ok(PyMarketStatus::from_core(market.status))
+    }
+
+    fn in_play(&self, market_id: &str) -> PyResult<bool> {
+        Ok(self.engine()?.market(market_id).map_err(raise)?.in_play)
+    }
+
+    /// Ids of the orders waiting in the market's in-play bet delay, in arrival order (what a
+    /// scheduler needs after a restore, without building an object per resting order).
+    fn pending_orders(&self, market_id: &str) -> PyResult<Vec<u64>> {
+        let ex = self.engine()?;
+        let market = ex.market(market_id).map_err(raise)?;
+        Ok(market.pending.iter().copied().collect())
+    }
+
+    fn markets(&self) -> PyResult<Vec<String>> {
+        Ok(self.engine()?.markets().map(|m| m.id.clone()).collect())
+    }
+
+    fn runners(&self, market_id: &str) -> PyResult<Vec<i64>> {
+        let ex = self.engine()?;
+        Ok(ex.market(market_id).map_err(raise)?.spec.runners.clone())
+    }
+
+    /// The engine clock in milliseconds.
+    #[getter]
+    fn now_ms(&self) -> PyResult<i64> {
+        Ok(self.engine()?.now_ms())
+    }
+
+    /// Advances the clock; releases orders whose bet delay has passed (their reports).
+    fn advance_time(&self, now_ms: i64) -> PyResult<Vec<PyPlaceReport>> {
+        let mut ex = self.engine()?;
+        let reports = ex.advance_time(now_ms);
+        Ok(reports.iter().map(|r| py_report(&ex, r, None)).collect())
+    }
+
+    /// Places an order. Business rejections are in the report's `reject_code`.
+    #[pyo3(signature = (market_id, runner, side, price, size, account, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn place(
+        &self,
+        market_id: &str,
+        runner: i64,
+        side: &Bound<'_, PyAny>,
+        price: &Bound<'_, PyAny>,
+        size: &Bound<'_, PyAny>,
+        account: &str,
+        client_order_id: Option<&str>,
+        time_in_force: Option<&Bound<'_, PyAny>>,
+        persistence: Option<&Bound<'_, PyAny>>,
+        min_fill_size: Option<&Bound<'_, PyAny>>,
+        now_ms: Option<i64>,
+    ) -> PyResult<PyPlaceReport> {
+        let req = PlaceRequest {
+            market_id,
+            runner,
+            side: extract_side(side)?,
+            tick: extract_tick(price)?,
+            size: extract_amount(size, "size")?,
+            account,
+            client_order_id,
+            time_in_force: time_in_force
+                .map(extract_tif)
+                .transpose()?
+                .unwrap_or_default(),
+            min_fill_size: extract_optional_amount(min_fill_size, "min_fill_size")?,
+            persistence: persistence
+                .map(extract_persistence)
+                .transpose()?
+                .unwrap_or_default(),
+        };
+        let mut ex = self.engine()?;
+        if let Some(now) = now_ms {
+            ex.set_clock(now);
+        }
+        let rep = ex.place(&req).map_err(raise)?;
+        Ok(py_report(&ex, &rep, client_order_id))
+    }
+
+    /// Places a GTC/LAPSE order with the price as a ladder tick; returns only the order id
+    /// (0 when rejected): the fast path for callers that do not need a report object.
+    #[pyo3(signature = (market_id, runner, side, tick, size, account))]
+    fn place_tick(
+        &self,
+        market_id: &str,
+        runner: i64,
+        side: &Bound<'_, PyAny>,
+        tick: u16,
+        size: i64,
+        account: &str,
+    ) -> PyResult<u64> {
+        let req = PlaceRequest {
+            market_id,
+            runner,
+            side: extract_side(side)?,
+            tick,
+            size,
+            account,
+            client_order_id: None,
+            time_in_force: TimeInForce::Gtc,
+            min_fill_size: None,
+            persistence: Persistence::Lapse,
+        };
+        Ok(self.engine()?.place(&req).map_err(raise)?.order_id)
+    }
+
+    /// Cancels an order, or reduces it by `size_reduction` (keeping its queue position).
+    #[pyo3(signature = (order_id, account, size_reduction = None))]
+    fn cancel(
+        &self,
+        order_id: u64,
+        account: &str,
+        size_reduction: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyCancelReport> {
+        let size_reduction = extract_optional_amount(size_reduction, "size_reduction")?;
+        let rep = self
+            .engine()?
+            .cancel(order_id, account, size_reduction)
+            .map_err(raise)?;
+        Ok(PyCancelReport {
+            order_id: rep.order_id,
+            size_cancelled: rep.size_cancelled,
+            size_remaining: rep.size_remaining,
+            reject_code: rep.reject.map(|c| c.as_str().to_owned()),
+        })
+    }
+
+    /// `cancel` without a report object: returns the size cancelled (0 when the order had
+    /// nothing left or its market is not open; `cancel` tells why). Raises like `cancel`.
+    #[pyo3(signature = (order_id, account, size_reduction = None))]
+    fn cancel_size(
+        &self,
+        order_id: u64,
+        account: &str,
+        size_reduction: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<i64> {
+        let size_reduction = extract_optional_amount(size_reduction, "size_reduction")?;
+        let rep = self
+            .engine()?
+            .cancel(order_id, account, size_reduction)
+            .map_err(raise)?;
+        Ok(rep.size_cancelled)
+    }
+
+    /// Moves an order to a new price (a new order id, losing queue position), atomically.
+    fn replace(
+        &self,
+        order_id: u64,
+        price: &Bound<'_, PyAny>,
+        account: &str,
+    ) -> PyResult<PyPlaceReport> {
+        let tick = extract_tick(price)?;
+        let mut ex = self.engine()?;
+        let rep = ex.replace(order_id, tick, account).map_err(raise)?;
+        Ok(py_report(&ex, &rep, None))
+    }
+
+    fn order(&self, order_id: u64) -> PyResult<PyOrder> {
+        let ex = self.engine()?;
+        let o = ex
+            .order(order_id)
+            .ok_or_else(|| raise(ErrorCode::UnknownOrder))?;
+        Ok(py_order(&ex, o))
+    }
+
+    /// Orders, oldest first, optionally of one account and/or one market.
+    #[pyo3(signature = (account = None, market_id = None, *, live_only = false))]
+    fn orders(
+        &self,
+        account: Option<&str>,
+        market_id: Option<&str>,
+        live_only: bool,
+    ) -> PyResult<Vec<PyOrder>> {
+        let ex = self.engine()?;
+        let orders = ex
+            .orders_where(account, market_id, live_only)
+            .map_err(raise)?;
+        Ok(orders.into_iter().map(|o| py_order(&ex, o)).collect())
+    }
+
+    /// The aggregated book of a runner, best levels first.
+    #[pyo3(signature = (market_id, runner, depth = 3))]
+    fn book(&self, market_id: &str, runner: i64, depth: usize) -> PyResult<PyBook> {
+        let (to_back, to_lay) = self
+            .engine()?
+            .book(market_id, runner, depth)
+            .map_err(raise)?;
+        let conv = |v: Vec<(u16, i64)>| v.into_iter().map(|(t, s)| (tick_price(t), s)).collect();
+        Ok(PyBook {
+            market_id: market_id.to_owned(),
+            runner,
+            available_to_back: conv(to_back),
+            available_to_lay: conv(to_lay),
+        })
+    }
+
+    /// Drains the events emitted since the last drain, as objects.
+    fn events(&self, py: Python<'_>) -> PyResult<Vec<PyEvent>> {
+        let mut ex = self.engine()?;
+        let events = ex.drain_events();
+        events.iter().map(|e| py_event(py, &ex, e)).collect()
+    }
+
+    /// Drains the events as numpy arrays, one per field (`kind`: `pybet.codes.EVENT_KINDS`;
+    /// an `OrderCancelled` row's `code`: `pybet.codes.CANCEL_REASONS`). Fields that a kind
+    /// lacks are 0.
+    fn events_arrays<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let mut ex = self.engine()?;
+        let events = ex.drain_events();
+        convert::events_arrays(py, &ex, &events)
+    }
+
+    /// Places many GTC/LAPSE orders in one call (GIL released). `ticks` are ladder ticks.
+    /// `accounts` is one name for every row, a list with one name per row, or, with
+    /// `account_ids`, a table of names that `account_ids[i]` indexes for row i. Per-row problems
+    /// are reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
+    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn place_many<'py>(
+        &self,
+        py: Python<'py>,
+        market_id: &str,
+        runners: PyReadonlyArray1<'py, i64>,
+        sides: PyReadonlyArray1<'py, u8>,
+        ticks: PyReadonlyArray1<'py, u16>,
+        sizes: PyReadonlyArray1<'py, i64>,
+        accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let cols = place_columns(&runners, &sides, &ticks, &sizes, None)?;
+        let table = extract_accounts(accounts, account_ids.as_ref(), cols.runners.len())?;
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        let out = py.detach(|| batch::place(ex, market_id, &cols, &table));
+        drop(held);
+        results_dict(
+            py,
+            out,
+            &["order_id", "status", "size_matched", "reject_code"],
+        )
+    }
+
+    /// Cancels many orders in one call (GIL released); per-row problems in `reject_code`.
+    /// `accounts` as for `place_many`.
+    #[pyo3(signature = (order_ids, accounts, *, account_ids = None))]
+    fn cancel_many<'py>(
+        &self,
+        py: Python<'py>,
+        order_ids: PyReadonlyArray1<'py, u64>,
+        accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let ids = order_ids.as_slice()?;
+        let table = extract_accounts(accounts, account_ids.as_ref(), ids.len())?;
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        let out = py.detach(|| batch::cancel(ex, ids, &table));
+        drop(held);
+        results_dict(py, out, &["size_cancelled", "reject_code"])
+    }
+
+    /// Places and cancels mixed in one call, applied in row order (GIL released): the batch
+    /// face for replaying a stream. `kinds[i]` is 0 (place a GTC/LAPSE order from `runners`,
+    /// `sides`, `ticks`, `sizes`) or 1 (cancel: `sizes[i]` is the reduction, 0 for the whole
+    /// unmatched size; `targets[i]` is an order id, or `-1 - j` for the order placed by row
+    /// `j < i` of this call). Returns `order_id` (the new or cancelled order), `status`,
+    /// `size_matched`, `size_cancelled` and `reject_code` per row; nothing is raised per row.
+    #[pyo3(signature = (market_id, kinds, runners, sides, ticks, sizes, targets, accounts, *, account_ids = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn execute_many<'py>(
+        &self,
+        py: Python<'py>,
+        market_id: &str,
+        kinds: PyReadonlyArray1<'py, u8>,
+        runners: PyReadonlyArray1<'py, i64>,
+        sides: PyReadonlyArray1<'py, u8>,
+        ticks: PyReadonlyArray1<'py, u16>,
+        sizes: PyReadonlyArray1<'py, i64>,
+        targets: PyReadonlyArray1<'py, i64>,
+        accounts: &Bound<'py, PyAny>,
+        account_ids: Option<PyReadonlyArray1<'py, u32>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let kinds = kinds.as_slice()?;
+        let targets = targets.as_slice()?;
+        let cols = place_columns(&runners, &sides, &ticks, &sizes, Some(kinds.len()))?;
+        if targets.len() != kinds.len() {
+            return Err(InvalidArgument::new_err(
+                "execute_many arrays must have equal lengths",
+            ));
+        }
+        let table = extract_accounts(accounts, account_ids.as_ref(), kinds.len())?;
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        let out = py.detach(|| batch::execute(ex, market_id, kinds, &cols, targets, &table));
+        drop(held);
+        results_dict(
+            py,
+            out,
+            &[
+                "order_id",
+                "status",
+                "size_matched",
+                "size_cancelled",
+                "reject_code",
+            ],
+        )
+    }
+
+    /// The whole state as bytes (undrained events excluded).
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let held = self.engine()?;
+        let ex: &Exchange = &held;
+        let blob = py.detach(|| ex.snapshot());
+        drop(held);
+        Ok(PyBytes::new(py, &blob))
+    }
+
+    /// `(snapshot(), state_hash())` from one encoding of the state.
+    fn snapshot_and_hash<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyBytes>, u64)> {
+        let held = self.engine()?;
+        let ex: &Exchange = &held;
+        let (blob, hash) = py.detach(|| ex.snapshot_and_hash());
+        drop(held);
+        Ok((PyBytes::new(py, &blob), hash))
+    }
+
+    /// Rebuilds an exchange from `snapshot()` bytes.
+    #[staticmethod]
+    fn restore(py: Python<'_>, blob: &[u8]) -> PyResult<PyExchange> {
+        let ex = py
+            .detach(|| Exchange::restore(blob))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        Ok(PyExchange {
+            inner: EngineCell::new(ex),
+        })
+    }
+
+    /// A deterministic 64-bit hash of the state.
+    fn state_hash(&self) -> PyResult<u64> {
+        Ok(self.engine()?.state_hash())
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        let ex = self.engine()?;
+        Ok(format!(
+            "Exchange(markets={}, orders={})",
+            ex.markets().count(),
+            ex.orders().count()
+        ))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyExchange>()?;
+    m.add_class::<PySide>()?;
+    m.add_class::<PyTimeInForce>()?;
+    m.add_class::<PyPersistence>()?;
+    m.add_class::<PyMarketStatus>()?;
+    m.add_class::<PyOrderStatus>()?;
+    m.add_class::<PyPlaceReport>()?;
+    m.add_class::<PyFillReport>()?;
+    m.add_class::<PyCancelReport>()?;
+    m.add_class::<PyOrder>()?;
+    m.add_class::<PyBook>()?;
+    m.add_class::<PyEvent>()?;
+    m.add_class::<PySettlementReport>()?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! The rules of the batch calls (`place_many`, `cancel_many`, `execute_many` in Python):
+//! per-row results, never an error for the batch; sides 0/1; row references `-1 - j`;
+//! accounts by table index; each row equal to the single call it stands for.
+
+use pybet_core::exchange::batch::{self, Accounts, PlaceColumns, KIND_CANCEL, KIND_PLACE};
+use pybet_core::exchange::{Exchange, PlaceRequest};
+use pybet_core::ladder::parse_tick;
+use pybet_core::types::{Persistence, Side, TimeInForce};
+use pybet_core::{ErrorCode, MarketSpec};
+
+const M: &str = "1.1";
+const REJECTED: u8 = 3;
+
+fn exchange() -> Exchange {
+    let mut ex = Exchange::new();
+    let spec = MarketSpec {
+        runners: vec![11, 12],
+        places: 1,
+        bet_delay_ms: 0,
+        min_stake: 2,
+    };
+    ex.create_market(M, spec).unwrap();
+    ex.open_market(M).unwrap();
+    for account in ["a", "b"] {
+        ex.deposit(account, 1_000_000).unwrap();
+    }
+    ex
+}
+
+fn one(name: &str) -> Accounts {
+    Accounts {
+        names: vec![name.to_owned()],
+        rows: None,
+    }
+}
+
+fn tick(price: &str) -> u16 {
+    parse_tick(price).unwrap()
+}
+
+#[test]
+fn each_row_is_placed_like_the_single_call() {
+    let mut batched = exchange();
+    let mut single = exchange();
+    let runners = [11, 12, 11, 11];
+    let sides = [0, 1, 1, 0];
+    let ticks = [tick("2"), tick("3"), tick("2"), tick("2.02")];
+    let sizes = [100, 200, 50, 30];
+    let cols = PlaceColumns {
+        runners: &runners,
+        sides: &sides,
+        ticks: &ticks,
+        sizes: &sizes,
+    };
+    let accounts = Accounts {
+        names: vec!["a".into(), "b".into()],
+        rows: Some(vec![0, 1, 1, 0]),
+    };
+    let out = batch::place(&mut batched, M, &cols, &accounts);
+    for i in 0..runners.len() {
+        let req = PlaceRequest {
+            market_id: M,
+            runner: runners[i],
+            side: if sides[i] == 0 { Side::Back } else { Side::Lay },
+            tick: ticks[i],
+            size: sizes[i],
+            account: ["a", "b"][accounts.row(i)],
+            client_order_id: None,
+            time_in_force: TimeInForce::Gtc,
+            min_fill_size: None,
+            persistence: Persistence::Lapse,
+        };
+        let rep = single.place(&req).unwrap();
+        assert_eq!(out.order_id[i], rep.order_id);
+        assert_eq!(out.size_matched[i], rep.size_matched);
+        assert_eq!(out.reject[i], 0);
+        assert_eq!(out.status[i], batch::status_code(rep.status));
+    }
+    assert_eq!(
+        out.size_matched[2], 50,
+        "the lay at 2 matches the back at 2"
+    );
+    assert_eq!(batched.state_hash(), single.state_hash());
+}
+
+#[test]
+fn bad_rows_are_reported_and_the_rest_go_on() {
+    let mut ex = exchange();
+    let runners = [11, 99, 11, 11, 11];
+    let sides = [0, 0, 7, 0, 0];
+    let ticks = [tick("2"), tick("2"), tick("2"), tick("2"), tick("2")];
+    let sizes = [100, 100, 100, 1, 100];
+    let cols = PlaceColumns {
+        runners: &runners,
+        sides: &sides,
+        ticks: &ticks,
+        sizes: &sizes,
+    };
+    let out = batch::place(&mut ex, M, &cols, &one("a"));
+    let codes: Vec<u8> = out.reject.clone();
+    assert_eq!(
+        codes,
+        vec![
+            0,
+            ErrorCode::UnknownRunner.as_u8(),
+            ErrorCode::InvalidArgument.as_u8(), // side 7
+            ErrorCode::BelowMinStake.as_u8(),
+            0
+        ]
+    );
+    assert_eq!(out.status[1], REJECTED);
+    assert_eq!(out.order_id[1], 0);
+    assert!(out.order_id[4] > out.order_id[0]);
+}
+
+#[test]
+fn an_unknown_market_rejects_every_row() {
+    let mut ex = exchange();
+    let cols = PlaceColumns {
+        runners: &[11, 12],
+        sides: &[0, 1],
+        ticks: &[tick("2"), tick("2")],
+        sizes: &[100, 100],
+    };
+    let hash = ex.state_hash();
+    let out = batch::place(&mut ex, "9.9", &cols, &one("a"));
+    assert_eq!(out.reject, vec![ErrorCode::UnknownMarket.as_u8(); 2]);
+    assert_eq!(ex.state_hash(), hash);
+}
+
+#[test]
+fn a_cancel_row_may_name_an_earlier_row_of_the_same_batch() {
+    let mut ex = exchange();
+    let kinds = [KIND_PLACE, KIND_CANCEL, KIND_CANCEL, KIND_CANCEL, 9];
+    // Row 1 reduces row 0 by 30; row 2 cancels the rest; row 3 names itself (not earlier).
+    let targets = [0, -1, -1, -4, 0];
+    let cols = PlaceColumns {
+        runners: &[11, 0, 0, 0, 0],
+        sides: &[0, 0, 0, 0, 0],
+        ticks: &[tick("5"), 0, 0, 0, 0],
+        sizes: &[100, 30, 0, 0, 0],
+    };
+    let out = batch::execute(&mut ex, M, &kinds, &cols, &targets, &one("a"));
+    let placed = out.order_id[0];
+    assert_eq!(out.order_id[1], placed);
+    assert_eq!(out.size_cancelled[1], 30);
+    assert_eq!(out.size_cancelled[2], 70);
+    assert_eq!(out.reject[3], ErrorCode::InvalidArgument.as_u8());
+    assert_eq!(
+        out.reject[4],
+        ErrorCode::InvalidArgument.as_u8(),
+        "unknown kind"
+    );
+    assert_eq!(ex.order(placed).unwrap().remaining, 0);
+}
+
+#[test]
+fn a_cancel_by_another_account_is_refused_per_row() {
+    let mut ex = exchange();
+    let cols = PlaceColumns {
+        runners: &[11],
+        sides: &[0],
+        ticks: &[tick("5")],
+        sizes: &[100],
+    };
+    let placed = batch::place(&mut ex, M, &cols, &one("a")).order_id[0];
+    let out = batch::cancel(&mut ex, &[placed, 12345], &one("b"));
+    assert_eq!(out.reject[0], ErrorCode::NotOwner.as_u8());
+    assert_eq!(out.reject[1], ErrorCode::UnknownOrder.as_u8());
+    let out = batch::cancel(&mut ex, &[placed], &one("a"));
+    assert_eq!((out.reject[0], out.size_cancelled[0]), (0, 100));
+}
+
+#[test]
+fn an_account_first_seen_in_the_batch_is_resolved_once_it_exists() {
+    let mut ex = exchange();
+    let cols = PlaceColumns {
+        runners: &[11, 11],
+        sides: &[0, 0],
+        ticks: &[tick("5"), tick("5")],
+        sizes: &[100, 100],
+    };
+    // "new" never deposited: both rows fail the funds check, and nothing is interned.
+    let out = batch::place(&mut ex, M, &cols, &one("new"));
+    assert_eq!(out.reject, vec![ErrorCode::InsufficientFunds.as_u8(); 2]);
+    assert_eq!(ex.account_idx("new"), None);
+}
