@@ -297,3 +297,29 @@ fn orders_where_filters_by_account_market_and_liveness() {
         ErrorCode::UnknownMarket
     );
 }
+
+#[test]
+fn a_place_that_errs_leaves_the_clock_alone() {
+    let mut ex = exchange(0);
+    let hash = ex.state_hash();
+    let mut req = PlaceRequest {
+        market_id: "9.9",
+        runner: 1,
+        side: Side::Back,
+        tick: parse_tick("2").unwrap(),
+        size: 100,
+        account: "a",
+        client_order_id: None,
+        time_in_force: TimeInForce::Gtc,
+        min_fill_size: None,
+        persistence: Persistence::Lapse,
+    };
+    assert_eq!(
+        ex.place_timed(&req, Some(5_000)).unwrap_err(),
+        ErrorCode::UnknownMarket
+    );
+    assert_eq!((ex.now_ms(), ex.state_hash()), (0, hash));
+    req.market_id = M;
+    ex.place_timed(&req, Some(5_000)).unwrap();
+    assert_eq!(ex.now_ms(), 5_000);
+}

@@ -236,10 +236,7 @@ impl PyExchange {
                 .unwrap_or_default(),
         };
         let mut ex = self.engine()?;
-        if let Some(now) = now_ms {
-            ex.set_clock(now);
-        }
-        let rep = ex.place(&req).map_err(raise)?;
+        let rep = ex.place_timed(&req, now_ms).map_err(raise)?;
         Ok(py_report(&ex, &rep, client_order_id))
     }
 

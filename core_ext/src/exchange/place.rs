@@ -20,12 +20,28 @@ impl Exchange {
     /// `UnknownMarket`, `UnknownRunner`, `InvalidPrice` (tick off the ladder). Business
     /// rejections (size, state, duplicate client id, funds) come back in the report.
     pub fn place(&mut self, req: &PlaceRequest<'_>) -> Result<PlaceReport, ErrorCode> {
+        self.place_timed(req, None)
+    }
+
+    /// [`Exchange::place`] at time `now_ms` (the clock moves there first, never back). An
+    /// `Err` changes nothing, the clock included.
+    ///
+    /// # Errors
+    /// As [`Exchange::place`].
+    pub fn place_timed(
+        &mut self,
+        req: &PlaceRequest<'_>,
+        now_ms: Option<i64>,
+    ) -> Result<PlaceReport, ErrorCode> {
         let m = self.market_idx_cached(req.market_id)?;
         let r = self.markets[m as usize]
             .runner_index(req.runner)
             .ok_or(ErrorCode::UnknownRunner)?;
         if usize::from(req.tick) >= N_TICKS {
             return Err(ErrorCode::InvalidPrice);
+        }
+        if let Some(now) = now_ms {
+            self.set_clock(now);
         }
         let known = self.account_idx_cached(req.account);
         Ok(self.place_at(m, r, known, req))
