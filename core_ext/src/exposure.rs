@@ -72,7 +72,7 @@ pub struct Position {
     /// the exposure when `stale` is false, an upper bound of it otherwise.
     pub held: Money,
     /// Whether `held` may exceed the exact exposure (a fill, a cancel or an accept since the
-    /// last evaluation: none of them needs one, see [`crate::accounts`]).
+    /// last evaluation: none of them needs one, see [`crate::ledger`]).
     pub stale: bool,
     /// Matched stake per `(runner, side, price)`, sorted by that key: what settlement audits
     /// and a non-runner's reduction need, bounded by the ladder rather than by the fills.

@@ -1,19 +1,21 @@
 //! pybet's pure Rust core: no Python types in here.
 //!
 //! - [`ladder`], [`exchange`] and friends: the exchange matching engine (spec sections 1-2).
-//! - [`accounts`], [`exposure`], [`settlement`], [`fixed`]: accounts, exposure, settlement and
+//! - [`ledger`], [`exposure`], [`settlement`], [`fixed`]: balances, exposure, settlement and
 //!   non-runners (spec section 3).
+//! - [`codec`], [`snapshot`]: the binary codec both snapshots share, and the exchange's.
 //! - [`tote`]: pari-mutuel pools (spec section 4).
 //! - [`quant`]: vectorisable quant kernels (spec section 5).
 
-pub mod accounts;
 pub mod book;
+pub mod codec;
 pub mod error;
 pub mod events;
 pub mod exchange;
 pub mod exposure;
 pub mod fixed;
 pub mod ladder;
+pub mod ledger;
 pub mod market;
 mod names;
 pub mod order;

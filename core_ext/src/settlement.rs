@@ -5,12 +5,12 @@
 //! least common multiple of the dead-heat denominators. It is then rounded towards the house
 //! (floor: a gain down, a loss up); the residue `-(sum of rounded)` is what the house keeps.
 
-use crate::accounts::{Settlement, PPM};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::exchange::Exchange;
 use crate::exposure::FX;
 use crate::fixed::{gcd, MAX_DENOMINATOR};
+use crate::ledger::{Settlement, PPM};
 use crate::market::MarketStatus;
 use crate::order::CancelReason;
 use crate::types::{Money, PriceFx, SelectionId};

@@ -6,6 +6,8 @@
 
 mod amend;
 pub mod batch;
+mod cash;
+mod holds;
 mod lifecycle;
 mod matching;
 mod place;
@@ -16,8 +18,8 @@ use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
-use crate::accounts::Ledger;
 use crate::events::{Event, EventKind};
+use crate::ledger::Ledger;
 use crate::market::Market;
 use crate::names::NameCache;
 use crate::order::OrderStore;

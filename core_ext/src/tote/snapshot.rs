@@ -6,96 +6,70 @@
 use super::error::{ToteError, ToteResult};
 use super::pool::{Pool, PoolStatus};
 use super::rules::{NoWinner, PoolKind, Rounding, Rules, Split};
+use crate::codec::{fnv1a, Reader, SnapshotError, Writer};
 use crate::types::Money;
 
 const MAGIC: &[u8; 8] = b"PBPOOL01";
-
-/// FNV-1a, 64 bit: deterministic on every machine.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-}
-
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> ToteResult<&[u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
-        let end = end.ok_or_else(|| ToteError::Snapshot("truncated pool snapshot".into()))?;
-        let s = &self.buf[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> ToteResult<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn u64(&mut self) -> ToteResult<u64> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn i64(&mut self) -> ToteResult<i64> {
-        Ok(self.u64()? as i64)
-    }
-    fn len(&mut self, limit: usize) -> ToteResult<usize> {
-        let n = self.u64()?;
-        usize::try_from(n)
-            .ok()
-            .filter(|&n| n <= limit)
-            .ok_or_else(|| ToteError::Snapshot(format!("length {n} out of range")))
-    }
-}
 
 fn bad(what: &str) -> ToteError {
     ToteError::Snapshot(format!("bad {what} in pool snapshot"))
 }
 
+impl From<SnapshotError> for ToteError {
+    fn from(e: SnapshotError) -> Self {
+        ToteError::Snapshot(format!("pool snapshot: {e}"))
+    }
+}
+
 impl Pool {
     fn encode_body(&self) -> Vec<u8> {
         let t = self.ticket_count();
-        let mut b = Vec::with_capacity(128 + self.runners() + t * 13);
-        b.extend_from_slice(MAGIC);
-        b.push(self.kind as u8);
-        for v in [self.runners() as u64, self.places as u64] {
-            b.extend_from_slice(&v.to_le_bytes());
-        }
+        let mut w = Writer {
+            buf: Vec::with_capacity(128 + self.runners() + t * 13),
+        };
+        w.bytes(MAGIC);
+        w.u8(self.kind as u8);
+        w.u64(self.runners() as u64);
+        w.u64(self.places as u64);
         let r = &self.rules;
         for v in [r.takeout_ppm, r.breakage, r.min_payout] {
-            b.extend_from_slice(&v.to_le_bytes());
+            w.i64(v);
         }
-        b.extend([r.split as u8, r.rounding as u8, r.no_winner as u8]);
+        for v in [r.split as u8, r.rounding as u8, r.no_winner as u8] {
+            w.u8(v);
+        }
         let to = r.carryover_to.as_deref().unwrap_or("");
-        b.push(u8::from(r.carryover_to.is_some()));
-        b.extend_from_slice(&(to.len() as u64).to_le_bytes());
-        b.extend_from_slice(to.as_bytes());
-        b.push(self.status as u8);
-        b.extend(self.scratched.iter().map(|&s| u8::from(s)));
-        b.extend_from_slice(&(t as u64).to_le_bytes());
+        w.u8(u8::from(r.carryover_to.is_some()));
+        w.u64(to.len() as u64);
+        w.bytes(to.as_bytes());
+        w.u8(self.status as u8);
+        for &s in &self.scratched {
+            w.u8(u8::from(s));
+        }
+        w.u64(t as u64);
         for &c in &self.ticket_combo {
-            b.extend_from_slice(&c.to_le_bytes());
+            w.u32(c);
         }
         for &s in &self.ticket_stake {
-            b.extend_from_slice(&s.to_le_bytes());
+            w.i64(s);
         }
-        b.extend(self.ticket_refunded.iter().map(|&r| u8::from(r)));
+        for &r in &self.ticket_refunded {
+            w.u8(u8::from(r));
+        }
         match &self.settlement {
-            None => b.push(0),
+            None => w.u8(0),
             Some(s) => {
-                b.push(1);
-                b.extend_from_slice(&(s.result.len() as u64).to_le_bytes());
+                w.u8(1);
+                w.u64(s.result.len() as u64);
                 for g in &s.result {
-                    b.extend_from_slice(&(g.len() as u64).to_le_bytes());
+                    w.u64(g.len() as u64);
                     for &r in g {
-                        b.extend_from_slice(&r.to_le_bytes());
+                        w.i64(r);
                     }
                 }
             }
         }
-        b
+        w.buf
     }
 
     /// The pool's full state as bytes (restore with [`Pool::restore`]).
@@ -127,13 +101,13 @@ impl Pool {
                 "pool snapshot checksum mismatch".into(),
             ));
         }
-        let mut rd = Reader { buf: body, pos: 0 };
+        let mut rd = Reader::new(body);
         if rd.take(8)? != MAGIC {
             return Err(bad("magic"));
         }
         let kind = PoolKind::from_code(rd.u8()?).map_err(|_| bad("kind"))?;
-        let n = rd.len(1000)?;
-        let places = rd.len(1000)?;
+        let n = rd.len_u64(1000)?;
+        let places = rd.len_u64(1000)?;
         let (takeout_ppm, breakage, min_payout) = (rd.i64()?, rd.i64()?, rd.i64()?);
         let split = match rd.u8()? {
             0 => Split::Profit,
@@ -151,7 +125,7 @@ impl Pool {
             _ => return Err(bad("no_winner")),
         };
         let has_to = rd.u8()? == 1;
-        let to_len = rd.len(256)?;
+        let to_len = rd.len_u64(256)?;
         let to = String::from_utf8(rd.take(to_len)?.to_vec()).map_err(|_| bad("carryover_to"))?;
         let rules = Rules {
             takeout_ppm,
@@ -167,7 +141,7 @@ impl Pool {
         for s in &mut pool.scratched {
             *s = rd.u8()? == 1;
         }
-        let t = rd.len(body.len() / 13)?;
+        let t = rd.len_u64(body.len() / 13)?;
         let combos = rd.take(4 * t)?;
         pool.ticket_combo = combos
             .chunks_exact(4)
@@ -197,15 +171,15 @@ impl Pool {
             PoolStatus::Closed
         };
         if rd.u8()? == 1 {
-            let positions = rd.len(1000)?;
+            let positions = rd.len_u64(1000)?;
             let mut result = Vec::with_capacity(positions);
             for _ in 0..positions {
-                let m = rd.len(1000)?;
-                result.push((0..m).map(|_| rd.i64()).collect::<ToteResult<Vec<_>>>()?);
+                let m = rd.len_u64(1000)?;
+                result.push((0..m).map(|_| rd.i64()).collect::<Result<Vec<_>, _>>()?);
             }
             pool.dividends(&result).map_err(|e| bad(&e.to_string()))?;
         }
-        if rd.pos != body.len() {
+        if !rd.done() {
             return Err(bad("trailing bytes"));
         }
         Ok(pool)
