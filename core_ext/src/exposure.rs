@@ -8,36 +8,15 @@
 //! over the runners still in the market. Every change touches one runner and then re-evaluates
 //! the worst case in O(runners); nothing ever scans the orders.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::types::{Money, PriceFx, Side, PRICE_SCALE};
 
 /// The fixed-point scale of position amounts.
 pub const FX: i128 = PRICE_SCALE as i128;
 
-/// A small multiplicative hasher for the `(account, market)` key: the key is two dense indices,
-/// so SipHash's DoS resistance buys nothing on the hot path. Iteration order is never observed.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0 ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        self.0 ^= self.0 >> 29;
-    }
-}
-
-/// The index from `(account, market)` to a position.
-pub type PositionIndex = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
+/// The index from `(account, market)` to a position. Fx: the key is two dense indices, so
+/// SipHash's flooding resistance buys nothing on the hot path; iteration order is never
+/// observed.
+pub type PositionIndex = rustc_hash::FxHashMap<u64, u32>;
 
 /// The key of a position in [`PositionIndex`].
 #[inline]
