@@ -1,10 +1,8 @@
 """The engine owner's logic, free of any networking: the exchange, the pools, the idempotency
-table, and ``apply_batch`` used both for live batches and for journal replay.
-
-A journal record is one batch: ``[now_ms, [[account, body], ...]]`` where ``body`` is the
-MessagePack body of a state-changing command exactly as the client sent it (or an internal
-:class:`AdvanceTime`). Replaying the records through :meth:`EngineCore.apply_batch` rebuilds the
-same state, idempotency table included, because time comes only from the record's ``now_ms``.
+table, and ``apply_batch`` used both for live batches and for journal replay (the journal's
+records are :mod:`pybet.gateway.journal`). Replaying the records through
+:meth:`EngineCore.apply_batch` rebuilds the same state, idempotency table included, because
+time comes only from the record's ``now_ms``.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import gc
 import hashlib
 import heapq
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
 
@@ -24,6 +22,7 @@ import pybet
 from pybet import protocol as p
 from pybet.codes import CANCEL_REASONS, EVENT_KINDS
 from pybet.errors import PybetError, SnapshotError, UnknownPool
+from pybet.gateway.journal import AdvanceTime
 
 log = logging.getLogger("pybet.gateway.engine")
 
@@ -31,42 +30,6 @@ SIDES: Final = {"BACK": pybet.Side.BACK, "LAY": pybet.Side.LAY}
 OPPOSITE: Final = {"BACK": "LAY", "LAY": "BACK"}
 
 
-class AdvanceTime(msgspec.Struct, array_like=True, tag=True):
-    """Internal command: releases orders waiting in an in-play bet delay."""
-
-    now_ms: int
-
-
-#: Messages that change state and are journaled; everything else is a query or session message.
-STATE_CHANGING: Final[tuple[type, ...]] = (
-    p.Place,
-    p.Cancel,
-    p.Replace,
-    p.PoolBet,
-    *p.ADMIN_MESSAGES,
-    AdvanceTime,
-)
-
-JournalCommand = (
-    p.Place
-    | p.Cancel
-    | p.Replace
-    | p.PoolBet
-    | p.CreateMarket
-    | p.MarketAction
-    | p.RemoveRunner
-    | p.SettleMarket
-    | p.Deposit
-    | p.Withdraw
-    | p.CreatePool
-    | p.ClosePool
-    | p.ScratchRunner
-    | p.SettlePool
-    | AdvanceTime
-)
-
-_journal_cmd_decoder: msgspec.msgpack.Decoder[Any] = msgspec.msgpack.Decoder(JournalCommand)
-_record_decoder = msgspec.msgpack.Decoder(tuple[int, list[tuple[str, bytes]]])
 _encoder = msgspec.msgpack.Encoder()
 _reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Decoder(
     p.Ack | p.Reject
@@ -79,16 +42,6 @@ _idem_decoder: msgspec.msgpack.Decoder[dict[tuple[str, str], msgspec.Raw]] = (
     msgspec.msgpack.Decoder(dict[tuple[str, str], msgspec.Raw])
 )
 Reply = p.Ack | p.Reject
-
-
-def encode_record(now_ms: int, cmds: Iterable[tuple[str, bytes]]) -> bytes:
-    """The journal record of one batch."""
-    return _encoder.encode((now_ms, list(cmds)))
-
-
-def decode_record(record: bytes) -> tuple[int, list[tuple[str, Any]]]:
-    now_ms, cmds = _record_decoder.decode(record)
-    return now_ms, [(account, _journal_cmd_decoder.decode(body)) for account, body in cmds]
 
 
 class _State(msgspec.Struct, array_like=True):

@@ -9,7 +9,8 @@ from typing import Any
 
 from pybet import protocol as p
 from pybet.errors import SnapshotError, StoreError
-from pybet.gateway.engine import EngineCore, decode_record
+from pybet.gateway.engine import EngineCore
+from pybet.gateway.journal import decode_record
 from pybet.store.base import Recovered
 
 

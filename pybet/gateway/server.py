@@ -17,12 +17,8 @@ import msgspec
 
 from pybet import protocol as p
 from pybet.gateway.config import GatewayConfig
-from pybet.gateway.engine import (
-    STATE_CHANGING,
-    AdvanceTime,
-    EngineCore,
-    encode_record,
-)
+from pybet.gateway.engine import EngineCore
+from pybet.gateway.journal import STATE_CHANGING, AdvanceTime, encode_record
 from pybet.gateway.marketdata import MarketData
 from pybet.gateway.metrics import Metrics, serve_http
 from pybet.gateway.ratelimit import TokenBucket

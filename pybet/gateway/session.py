@@ -17,7 +17,7 @@ import msgspec
 from pybet import protocol as p
 from pybet.errors import FrameTooLarge, InternalError, ProtocolError
 from pybet.gateway.config import check_key, hmac_login
-from pybet.gateway.engine import STATE_CHANGING
+from pybet.gateway.journal import STATE_CHANGING
 
 if TYPE_CHECKING:
     from pybet.gateway.server import Gateway

@@ -32,7 +32,7 @@ from pybet.cli import main as cli_main
 from pybet.errors import StoreError
 from pybet.gateway import Gateway, GatewayConfig
 from pybet.gateway.config import AccountConfig, MarketConfig, hash_key
-from pybet.gateway.engine import encode_record
+from pybet.gateway.journal import encode_record
 from pybet.gateway.recovery import rebuild
 from pybet.store import MemoryStore, SnapshotRecord
 from pybet.store.base import Recovered

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybet import protocol as p
-from pybet.gateway.engine import AdvanceTime, EngineCore, decode_record, encode_record
+from pybet.gateway.engine import EngineCore
+from pybet.gateway.journal import AdvanceTime, decode_record, encode_record
 
 SETUP = [
     ("admin", p.CreateMarket(1, "1.1", [1, 2, 3])),
