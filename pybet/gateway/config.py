@@ -31,9 +31,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_type_hints
+
+import msgspec
 
 from pybet.errors import InvalidArgument
 
@@ -108,8 +110,6 @@ class GatewayConfig:
         return self.accounts.get(name)
 
 
-_SERVER_KEYS = {f.name for f in fields(GatewayConfig)} - {"accounts", "markets", "dev_accounts"}
-
 #: Development accounts used when no config names any (documented, loopback only): the
 #: admin key "admin-key", traders "trader0".."trader15" with key "dev-key", funded.
 DEV_ADMIN_KEY = "admin-key"
@@ -137,40 +137,74 @@ def load_config(path: str | Path | None, *, default_store: str = "memory:") -> G
                 data = tomllib.load(fh)
             except tomllib.TOMLDecodeError as exc:
                 raise InvalidArgument(f"{path}: {exc}") from None
-        _apply(cfg, data)
+        try:
+            _apply(cfg, data)
+        except InvalidArgument as exc:
+            raise InvalidArgument(f"{path}: {exc}") from None
     if not cfg.accounts:
         cfg.accounts = dev_accounts()
         cfg.dev_accounts = True
     return cfg
 
 
+# -- the file's schema: msgspec Structs that refuse unknown keys, converted from the TOML ------
+SHA256_HASH = Annotated[str, msgspec.Meta(pattern=r"^sha256:[0-9a-f]{64}$")]
+
+
+class _AccountEntry(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    key_hash: SHA256_HASH
+    admin: bool = False
+    deposit: Annotated[int, msgspec.Meta(ge=0)] = 0
+    rate: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    burst: Annotated[float, msgspec.Meta(gt=0)] | None = None
+
+
+class _MarketEntry(msgspec.Struct, forbid_unknown_fields=True):
+    market_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    runners: list[int]
+    places: Annotated[int, msgspec.Meta(ge=1)] = 1
+    bet_delay_ms: Annotated[int, msgspec.Meta(ge=0)] = 0
+    min_stake: Annotated[int, msgspec.Meta(ge=1)] = 1
+
+
+_NOT_SETTINGS = {"accounts", "markets", "dev_accounts"}
+# [server] and [limits] take any GatewayConfig setting; a key left out stays UNSET (its default).
+_Settings = msgspec.defstruct(
+    "_Settings",
+    [
+        (name, hint | msgspec.UnsetType, msgspec.UNSET)
+        for name, hint in get_type_hints(GatewayConfig).items()
+        if name not in _NOT_SETTINGS
+    ],
+    forbid_unknown_fields=True,
+)
+
+
+class _ConfigFile(msgspec.Struct, forbid_unknown_fields=True):
+    server: _Settings = msgspec.field(default_factory=_Settings)  # type: ignore[valid-type]
+    limits: _Settings = msgspec.field(default_factory=_Settings)  # type: ignore[valid-type]
+    accounts: list[_AccountEntry] = msgspec.field(default_factory=list)
+    markets: list[_MarketEntry] = msgspec.field(default_factory=list)
+
+
 def _apply(cfg: GatewayConfig, data: dict[str, Any]) -> None:
-    unknown = set(data) - {"server", "limits", "accounts", "markets"}
-    if unknown:
-        raise InvalidArgument(f"unknown config sections: {sorted(unknown)}")
-    for section in ("server", "limits"):
-        for key, value in data.get(section, {}).items():
-            if key not in _SERVER_KEYS:
-                raise InvalidArgument(f"unknown config key [{section}] {key}")
-            expected = type(getattr(cfg, key))
-            if expected is float and isinstance(value, int):
-                value = float(value)
-            if not isinstance(value, expected):
-                raise InvalidArgument(f"[{section}] {key} must be {expected.__name__}")
-            setattr(cfg, key, value)
     for raw in data.get("accounts", []):
-        raw = dict(raw)
-        if "api_key" in raw:
+        if isinstance(raw, dict) and "api_key" in raw:
             raise InvalidArgument("accounts take key_hash (see `pybet hash-key`), not api_key")
-        try:
-            acct = AccountConfig(**raw)
-        except TypeError as exc:
-            raise InvalidArgument(f"bad [[accounts]] entry: {exc}") from None
-        if not acct.key_hash.startswith("sha256:"):
-            raise InvalidArgument(f"account {acct.name}: key_hash must start with sha256:")
-        cfg.accounts[acct.name] = acct
-    for raw in data.get("markets", []):
-        try:
-            cfg.markets.append(MarketConfig(**raw))
-        except TypeError as exc:
-            raise InvalidArgument(f"bad [[markets]] entry: {exc}") from None
+    try:
+        parsed = msgspec.convert(data, _ConfigFile)
+    except msgspec.ValidationError as exc:
+        raise InvalidArgument(f"bad config: {exc}") from None
+    for section in (parsed.server, parsed.limits):
+        for name, value in msgspec.structs.asdict(section).items():
+            if value is not msgspec.UNSET:
+                setattr(cfg, name, value)
+    for a in parsed.accounts:
+        cfg.accounts[a.name] = AccountConfig(
+            a.name, a.key_hash, admin=a.admin, deposit=a.deposit, rate=a.rate, burst=a.burst
+        )
+    for m in parsed.markets:
+        cfg.markets.append(
+            MarketConfig(m.market_id, m.runners, m.places, m.bet_delay_ms, m.min_stake)
+        )
