@@ -56,16 +56,27 @@ impl Exchange {
         });
     }
 
+    /// Moves a market from status `from` to `to` (emitting the change); its index.
+    fn transition(
+        &mut self,
+        market_id: &str,
+        from: MarketStatus,
+        to: MarketStatus,
+    ) -> Result<u32, ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.markets[m as usize].status != from {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.set_status(m, to);
+        Ok(m)
+    }
+
     /// `INACTIVE` -> `OPEN`.
     ///
     /// # Errors
     /// `UnknownMarket`, `InvalidState`.
     pub fn open_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
-        let m = self.market_idx(market_id)?;
-        if self.markets[m as usize].status != MarketStatus::Inactive {
-            return Err(ErrorCode::InvalidState);
-        }
-        self.set_status(m, MarketStatus::Open);
+        self.transition(market_id, MarketStatus::Inactive, MarketStatus::Open)?;
         Ok(())
     }
 
@@ -74,11 +85,7 @@ impl Exchange {
     /// # Errors
     /// `UnknownMarket`, `InvalidState`.
     pub fn suspend_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
-        let m = self.market_idx(market_id)?;
-        if self.markets[m as usize].status != MarketStatus::Open {
-            return Err(ErrorCode::InvalidState);
-        }
-        self.set_status(m, MarketStatus::Suspended);
+        let m = self.transition(market_id, MarketStatus::Open, MarketStatus::Suspended)?;
         self.cancel_pending(m, CancelReason::Lapsed);
         Ok(())
     }
@@ -88,11 +95,7 @@ impl Exchange {
     /// # Errors
     /// `UnknownMarket`, `InvalidState`.
     pub fn resume_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
-        let m = self.market_idx(market_id)?;
-        if self.markets[m as usize].status != MarketStatus::Suspended {
-            return Err(ErrorCode::InvalidState);
-        }
-        self.set_status(m, MarketStatus::Open);
+        self.transition(market_id, MarketStatus::Suspended, MarketStatus::Open)?;
         Ok(())
     }
 
