@@ -234,13 +234,43 @@ class TimeInForce:
 
 @_final
 class Persistence:
-    """LAPSE orders are cancelled when the market turns in-play; PERSIST orders stay."""
+    """LAPSE orders are cancelled when the market turns in-play; PERSIST orders stay;
+    MARKET_ON_CLOSE orders (markets with SP) hand their remainder to an SP bet at the off."""
 
     LAPSE: _ClassVar[Persistence]
     PERSIST: _ClassVar[Persistence]
+    MARKET_ON_CLOSE: _ClassVar[Persistence]
     def __int__(self) -> int: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+@_final
+class OrderType:
+    """LIMIT: an exchange order. MARKET_ON_CLOSE: an SP bet with no limit. LIMIT_ON_CLOSE: an
+    SP bet that takes the SP only at or better than its price. An SP lay's size is its
+    liability."""
+
+    LIMIT: _ClassVar[OrderType]
+    MARKET_ON_CLOSE: _ClassVar[OrderType]
+    LIMIT_ON_CLOSE: _ClassVar[OrderType]
+    def __int__(self) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@_final
+class StartingPrice:
+    """A runner's SP figures: projections before the off, ``actual_sp`` after it (None:
+    undefined). Prices are exact to 4 decimals."""
+
+    @property
+    def runner(self) -> int: ...
+    @property
+    def near_price(self) -> float | None: ...
+    @property
+    def far_price(self) -> float | None: ...
+    @property
+    def actual_sp(self) -> float | None: ...
+    def __eq__(self, value: object, /) -> bool: ...
 
 @_final
 class MarketStatus:
@@ -362,6 +392,8 @@ class Order:
     @property
     def persistence(self) -> Persistence: ...
     @property
+    def order_type(self) -> OrderType: ...
+    @property
     def time_in_force(self) -> TimeInForce: ...
     @property
     def avg_price_matched(self) -> float | None: ...
@@ -437,6 +469,9 @@ class Exchange:
         bet_delay_ms: int = 0,
         min_stake: int = 1,
         commission_rate: _RateLike | None = None,
+        *,
+        starting_price: bool = False,
+        min_sp_liability: int | None = None,
     ) -> None: ...
     def deposit(self, account: str, amount: int) -> int: ...
     def withdraw(self, account: str, amount: int) -> int: ...
@@ -468,7 +503,7 @@ class Exchange:
         market_id: str,
         runner: int,
         side: Side | str | int,
-        price: _PriceLike,
+        price: _PriceLike | None,
         size: int,
         account: str,
         *,
@@ -477,7 +512,10 @@ class Exchange:
         persistence: Persistence | str | int | None = None,
         min_fill_size: int | None = None,
         now_ms: int | None = None,
+        order_type: OrderType | str | int | None = None,
     ) -> PlaceReport: ...
+    def starting_prices(self, market_id: str) -> list[StartingPrice]: ...
+    def reconcile_starting_price(self, market_id: str) -> None: ...
     def place_tick(
         self,
         market_id: str,

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use pybet_core::ladder;
-use pybet_core::types::{Persistence, Side, Tick, TimeInForce};
+use pybet_core::types::{OrderType, Persistence, Side, Tick, TimeInForce};
 
 use crate::errors::{InvalidArgument, InvalidPrice};
 
@@ -31,9 +31,62 @@ pub enum PyTimeInForce {
 #[pyclass(name = "Persistence", module = "pybet", eq, eq_int, frozen, hash)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(clippy::upper_case_acronyms)]
+#[allow(non_camel_case_types)]
 pub enum PyPersistence {
     LAPSE = 0,
     PERSIST = 1,
+    MARKET_ON_CLOSE = 2,
+}
+
+/// An exchange order, or a starting-price bet.
+#[pyclass(name = "OrderType", module = "pybet", eq, eq_int, frozen, hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(clippy::upper_case_acronyms, non_camel_case_types)]
+pub enum PyOrderType {
+    LIMIT = 0,
+    MARKET_ON_CLOSE = 1,
+    LIMIT_ON_CLOSE = 2,
+}
+
+impl PyOrderType {
+    pub fn name_of(t: PyOrderType) -> &'static str {
+        match t {
+            PyOrderType::LIMIT => "LIMIT",
+            PyOrderType::MARKET_ON_CLOSE => "MARKET_ON_CLOSE",
+            PyOrderType::LIMIT_ON_CLOSE => "LIMIT_ON_CLOSE",
+        }
+    }
+
+    pub fn from_core(t: OrderType) -> Self {
+        match t {
+            OrderType::Limit => PyOrderType::LIMIT,
+            OrderType::MarketOnClose => PyOrderType::MARKET_ON_CLOSE,
+            OrderType::LimitOnClose => PyOrderType::LIMIT_ON_CLOSE,
+        }
+    }
+}
+
+/// An order type from the enum, its name or its value.
+pub fn extract_order_type(value: &Bound<'_, PyAny>) -> PyResult<OrderType> {
+    if let Ok(t) = value.cast::<PyOrderType>().map(|b| *b.get()) {
+        return Ok(match t {
+            PyOrderType::LIMIT => OrderType::Limit,
+            PyOrderType::MARKET_ON_CLOSE => OrderType::MarketOnClose,
+            PyOrderType::LIMIT_ON_CLOSE => OrderType::LimitOnClose,
+        });
+    }
+    match enum_name(value).as_deref() {
+        Some("LIMIT") => return Ok(OrderType::Limit),
+        Some("MARKET_ON_CLOSE") => return Ok(OrderType::MarketOnClose),
+        Some("LIMIT_ON_CLOSE") => return Ok(OrderType::LimitOnClose),
+        _ => {}
+    }
+    match value.extract::<u8>().ok().and_then(OrderType::from_u8) {
+        Some(t) if !value.is_instance_of::<pyo3::types::PyBool>() => Ok(t),
+        _ => Err(InvalidArgument::new_err(format!(
+            "not an order type: {value}"
+        ))),
+    }
 }
 
 /// A market's status.
@@ -155,16 +208,19 @@ pub fn extract_persistence(value: &Bound<'_, PyAny>) -> PyResult<Persistence> {
         return Ok(match p {
             PyPersistence::LAPSE => Persistence::Lapse,
             PyPersistence::PERSIST => Persistence::Persist,
+            PyPersistence::MARKET_ON_CLOSE => Persistence::MarketOnClose,
         });
     }
     match enum_name(value).as_deref() {
         Some("LAPSE") => return Ok(Persistence::Lapse),
         Some("PERSIST") => return Ok(Persistence::Persist),
+        Some("MARKET_ON_CLOSE") => return Ok(Persistence::MarketOnClose),
         _ => {}
     }
     match value.extract::<i64>() {
         Ok(0) => Ok(Persistence::Lapse),
         Ok(1) => Ok(Persistence::Persist),
+        Ok(2) => Ok(Persistence::MarketOnClose),
         _ => Err(InvalidArgument::new_err(format!(
             "not a persistence: {value}"
         ))),
@@ -348,6 +404,7 @@ pub struct PyOrder {
     pub persistence: PyPersistence,
     pub time_in_force: PyTimeInForce,
     pub avg_price_matched: Option<f64>,
+    pub order_type: PyOrderType,
 }
 
 #[pymethods]
@@ -383,8 +440,38 @@ impl PyOrder {
         d.set_item("status", order_status_name(self.status))?;
         d.set_item("client_order_id", &self.client_order_id)?;
         d.set_item("avg_price_matched", self.avg_price_matched)?;
+        d.set_item("order_type", PyOrderType::name_of(self.order_type))?;
         Ok(d)
     }
+}
+
+/// A runner's starting-price figures: projections before the off, the SP after it.
+#[pyclass(name = "StartingPrice", module = "pybet", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct PyStartingPrice {
+    pub runner: i64,
+    pub near_price: Option<f64>,
+    pub far_price: Option<f64>,
+    pub actual_sp: Option<f64>,
+}
+
+#[pymethods]
+impl PyStartingPrice {
+    fn __repr__(&self) -> String {
+        let show = |p: Option<f64>| p.map_or_else(|| "None".to_owned(), |p| format!("{p}"));
+        format!(
+            "StartingPrice(runner={}, near_price={}, far_price={}, actual_sp={})",
+            self.runner,
+            show(self.near_price),
+            show(self.far_price),
+            show(self.actual_sp)
+        )
+    }
+}
+
+/// A fixed-point price (1e-4) as a float: exact to 4 decimals.
+pub fn fx_price(p: i64) -> f64 {
+    p as f64 / pybet_core::types::PRICE_SCALE as f64
 }
 
 /// A runner's aggregated book: `(price, size)` levels, best first.

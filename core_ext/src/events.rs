@@ -3,7 +3,7 @@
 use crate::error::ErrorCode;
 use crate::market::MarketStatus;
 use crate::order::CancelReason;
-use crate::types::{Money, OrderId, Side, Tick};
+use crate::types::{Money, OrderId, PriceFx, Side, Tick};
 
 /// What happened. Markets and accounts are interned indices (the exchange resolves names).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +108,41 @@ pub enum EventKind {
         /// Commission charged.
         commission: Money,
     },
+    /// A runner's starting price was fixed at the off (None: no supply on one side, every SP
+    /// bet lapsed).
+    StartingPriceReconciled {
+        /// Market index.
+        market: u32,
+        /// Runner index.
+        runner: u16,
+        /// The SP in fixed point.
+        price: Option<PriceFx>,
+    },
+    /// A back and a lay matched at the starting price (either may be an SP bet or an exchange
+    /// order that took part in the reconciliation).
+    StartingPriceFill {
+        /// Market index.
+        market: u32,
+        /// Runner index.
+        runner: u16,
+        /// The backing order.
+        back_order: OrderId,
+        /// The laying order.
+        lay_order: OrderId,
+        /// Their accounts.
+        back_account: u32,
+        /// See `back_account`.
+        lay_account: u32,
+        /// The SP in fixed point.
+        price: PriceFx,
+        /// Stake matched.
+        size: Money,
+    },
 }
 
 impl EventKind {
     /// Every kind's numeric code (the `kind` column of `events_arrays`) and name, in order.
-    pub const CODES: [(u8, &'static str); 8] = [
+    pub const CODES: [(u8, &'static str); 10] = [
         (1, "OrderAccepted"),
         (2, "OrderRejected"),
         (3, "Fill"),
@@ -121,6 +151,8 @@ impl EventKind {
         (6, "RunnerRemoved"),
         (7, "MarketSettled"),
         (8, "Settled"),
+        (9, "StartingPriceReconciled"),
+        (10, "StartingPriceFill"),
     ];
 
     /// The numeric code of this kind (see [`EventKind::CODES`]).
@@ -135,6 +167,8 @@ impl EventKind {
             EventKind::RunnerRemoved { .. } => 6,
             EventKind::MarketSettled { .. } => 7,
             EventKind::Settled { .. } => 8,
+            EventKind::StartingPriceReconciled { .. } => 9,
+            EventKind::StartingPriceFill { .. } => 10,
         }
     }
 

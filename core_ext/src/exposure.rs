@@ -228,6 +228,17 @@ pub fn unmatched_delta(side: Side, price: PriceFx, amount: Money) -> (i128, i128
     }
 }
 
+/// `(dw, dl)` of `amount` of an SP bet unmatched (negative: leaving): a back's stake if the
+/// runner loses, a lay's liability if it wins, whatever the price turns out to be.
+#[inline]
+#[must_use]
+pub fn sp_unmatched_delta(side: Side, amount: Money) -> (i128, i128) {
+    match side {
+        Side::Back => (0, -i128::from(amount) * FX),
+        Side::Lay => (-i128::from(amount) * FX, 0),
+    }
+}
+
 /// The potential loss of a new unmatched order, in whole units rounded up: a back's stake, a
 /// lay's liability. Equals `exposure_of` of its [`unmatched_delta`], in 64-bit arithmetic (the
 /// funds check and the hold of every accepted order compute it).
@@ -253,7 +264,7 @@ pub fn order_loss(side: Side, price: PriceFx, size: Money) -> Money {
 /// `amount * (price - 1)` in fixed point, with one 64-bit multiply: |amount| <= 10^12 and
 /// price - 1 < 10^7, so the magnitude stays below u64::MAX (not i64::MAX).
 #[inline(always)]
-fn odds_product(amount: Money, price: PriceFx) -> i128 {
+pub fn odds_product(amount: Money, price: PriceFx) -> i128 {
     let product = u64::try_from(price - PRICE_SCALE)
         .ok()
         .and_then(|odds| amount.unsigned_abs().checked_mul(odds));

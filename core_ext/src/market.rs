@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::book::RunnerBook;
-use crate::types::{Money, OrderId, SelectionId};
+use crate::types::{Money, OrderId, PriceFx, SelectionId};
 
 /// A market's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +73,21 @@ pub struct Market {
     pub books: Vec<RunnerBook>,
     /// Orders waiting in the bet delay, in arrival order.
     pub pending: VecDeque<OrderId>,
+    /// Starting-price state, for a market that takes SP bets.
+    pub sp: Option<StartingPrice>,
+}
+
+/// A market's starting-price book: the SP bets waiting for the off, and the result.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StartingPrice {
+    /// The least liability of an SP lay.
+    pub min_liability: Money,
+    /// Set once, at the reconciliation.
+    pub reconciled: bool,
+    /// Per runner, the SP fixed at the reconciliation (None: undefined, or not yet).
+    pub actual: Vec<Option<PriceFx>>,
+    /// Per runner, the live SP bets in arrival order (not state: rebuilt from the orders).
+    pub bets: Vec<Vec<OrderId>>,
 }
 
 impl Market {
@@ -85,6 +100,7 @@ impl Market {
             removed: vec![false; n],
             books: (0..n).map(|_| RunnerBook::default()).collect(),
             pending: VecDeque::new(),
+            sp: None,
             spec,
         }
     }

@@ -1,6 +1,6 @@
 //! An order and its lifecycle.
 
-use crate::types::{Money, OrderId, Persistence, Side, Tick, TimeInForce};
+use crate::types::{Money, OrderId, OrderType, Persistence, Side, Tick, TimeInForce};
 
 /// Where an order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,6 +28,8 @@ pub enum CancelReason {
     Killed = 3,
     /// The market closed (or a runner was removed) with the order unmatched.
     MarketClosed = 4,
+    /// A `MARKET_ON_CLOSE`-persistence order's remainder became an SP bet at the off.
+    ToStartingPrice = 5,
 }
 
 impl CancelReason {
@@ -40,16 +42,18 @@ impl CancelReason {
             CancelReason::Expired => "EXPIRED",
             CancelReason::Killed => "KILLED",
             CancelReason::MarketClosed => "MARKET_CLOSED",
+            CancelReason::ToStartingPrice => "TO_STARTING_PRICE",
         }
     }
 
     /// Every reason, in numeric order (`reason as u8` is its index).
-    pub const ALL: [CancelReason; 5] = [
+    pub const ALL: [CancelReason; 6] = [
         CancelReason::Cancelled,
         CancelReason::Lapsed,
         CancelReason::Expired,
         CancelReason::Killed,
         CancelReason::MarketClosed,
+        CancelReason::ToStartingPrice,
     ];
 
     #[must_use]
@@ -60,6 +64,7 @@ impl CancelReason {
             2 => CancelReason::Expired,
             3 => CancelReason::Killed,
             4 => CancelReason::MarketClosed,
+            5 => CancelReason::ToStartingPrice,
             _ => return None,
         })
     }
@@ -122,6 +127,10 @@ pub struct Order {
     pub min_fill: Money,
     /// Persistence into in-play.
     pub persistence: Persistence,
+    /// An exchange order, or a starting-price bet (then `tick` is the limit of a
+    /// `LIMIT_ON_CLOSE` bet, and a lay's `size`, `remaining` and `cancelled` are liability
+    /// while `matched` is the stake matched at the SP).
+    pub order_type: OrderType,
     /// The client's id, unique per account.
     pub client_order_id: Option<Box<str>>,
     /// When a pending order is released (bet delay), in engine milliseconds.
@@ -129,6 +138,23 @@ pub struct Order {
     /// Queue links (order ids, 0 = none) within the price level.
     pub(crate) prev: OrderId,
     pub(crate) next: OrderId,
+}
+
+impl Order {
+    /// `(dw, dl)` of its unmatched part in its position: a limit order at its price; an SP
+    /// back its stake if the runner loses, an SP lay its liability if the runner wins.
+    #[must_use]
+    pub fn unmatched_delta(&self) -> (i128, i128) {
+        if self.order_type.is_starting_price() {
+            crate::exposure::sp_unmatched_delta(self.side, self.remaining)
+        } else {
+            crate::exposure::unmatched_delta(
+                self.side,
+                crate::ladder::TICKS[usize::from(self.tick)],
+                self.remaining,
+            )
+        }
+    }
 }
 
 /// log2 of the number of orders per chunk of the store.

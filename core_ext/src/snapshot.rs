@@ -11,14 +11,17 @@ pub use crate::codec::{fnv1a, Reader, SnapshotError, Writer};
 use crate::codec::{fnv_step, FNV_BASIS};
 use crate::exchange::Exchange;
 use crate::ledger::Ledger;
-use crate::market::{Market, MarketSpec, MarketStatus};
+use crate::market::{Market, MarketSpec, MarketStatus, StartingPrice};
 use crate::order::{Order, OrderStatus};
-use crate::types::{Persistence, Side, TimeInForce};
+use crate::types::{OrderType, Persistence, Side, TimeInForce};
 
 const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 /// 2: balances, positions, matched bets and settlement state appended.
 /// 3: matched bets aggregated into per-position lots (stake per runner, side and price).
-const VERSION: u32 = 3;
+/// 4: an order type per order, and each market's starting-price state after the ledger
+///    (version 3 still restores: its orders are limit orders and no market takes SP bets).
+const VERSION: u32 = 4;
+const OLDEST_VERSION: u32 = 3;
 
 impl Exchange {
     /// The canonical encoding of the state (without the event counter).
@@ -64,6 +67,7 @@ impl Exchange {
             w.u8(o.tif as u8);
             w.i64(o.min_fill);
             w.u8(o.persistence as u8);
+            w.u8(o.order_type as u8);
             w.i64(o.release_ms);
             match &o.client_order_id {
                 Some(c) => {
@@ -87,6 +91,25 @@ impl Exchange {
     /// Hook for state added by other modules (accounts, exposure).
     fn encode_extensions(&self, w: &mut Writer) {
         self.ledger.encode(w);
+        for m in &self.markets {
+            match &m.sp {
+                None => w.u8(0),
+                Some(sp) => {
+                    w.u8(1);
+                    w.i64(sp.min_liability);
+                    w.u8(u8::from(sp.reconciled));
+                    for price in &sp.actual {
+                        match price {
+                            Some(p) => {
+                                w.u8(1);
+                                w.i64(*p);
+                            }
+                            None => w.u8(0),
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
@@ -142,7 +165,11 @@ impl Exchange {
     /// # Errors
     /// [`SnapshotError`] for anything that is not an intact snapshot of this version.
     pub fn restore(bytes: &[u8]) -> Result<Exchange, SnapshotError> {
-        if bytes.len() < 20 || &bytes[..8] != MAGIC || bytes[8..12] != VERSION.to_le_bytes() {
+        if bytes.len() < 20 || &bytes[..8] != MAGIC {
+            return Err(SnapshotError::BadHeader);
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(SnapshotError::BadHeader);
         }
         let body = &bytes[12..bytes.len() - 8];
@@ -218,10 +245,12 @@ impl Exchange {
                     _ => TimeInForce::Fok,
                 },
                 min_fill: r.i64()?,
-                persistence: if r.u8()? == 0 {
-                    Persistence::Lapse
+                persistence: Persistence::from_u8(r.u8()?)
+                    .ok_or(SnapshotError::Corrupt("persistence"))?,
+                order_type: if version >= 4 {
+                    OrderType::from_u8(r.u8()?).ok_or(SnapshotError::Corrupt("order type"))?
                 } else {
-                    Persistence::Persist
+                    OrderType::Limit
                 },
                 release_ms: r.i64()?,
                 client_order_id: if r.u8()? == 1 {
@@ -264,16 +293,48 @@ impl Exchange {
                     .push_back(orders, id);
             }
         }
-        ex.decode_extensions(&mut r)?;
+        ex.decode_extensions(&mut r, version)?;
         if !r.done() {
             return Err(SnapshotError::Corrupt("trailing bytes"));
         }
         Ok(ex)
     }
 
-    /// Hook for state added by other modules (the ledger).
-    fn decode_extensions(&mut self, r: &mut Reader<'_>) -> Result<(), SnapshotError> {
+    /// State added after the books: the ledger, then (version 4) the starting-price state.
+    fn decode_extensions(&mut self, r: &mut Reader<'_>, version: u32) -> Result<(), SnapshotError> {
         self.ledger = Ledger::decode(r, self.accounts.len(), &self.markets, self.orders.iter())?;
+        if version < 4 {
+            return Ok(());
+        }
+        for market in &mut self.markets {
+            if r.u8()? == 0 {
+                continue;
+            }
+            let n = market.spec.runners.len();
+            let mut sp = StartingPrice {
+                min_liability: r.i64()?,
+                reconciled: r.u8()? == 1,
+                actual: Vec::with_capacity(n),
+                bets: vec![Vec::new(); n],
+            };
+            for _ in 0..n {
+                sp.actual.push(match r.u8()? {
+                    0 => None,
+                    _ => Some(r.i64()?),
+                });
+            }
+            market.sp = Some(sp);
+        }
+        // The live SP bets, per runner in arrival (= id) order.
+        for o in self.orders.iter() {
+            if o.order_type.is_starting_price() && o.remaining > 0 {
+                let sp = self.markets[o.market as usize]
+                    .sp
+                    .as_mut()
+                    .ok_or(SnapshotError::Corrupt("SP bet in a market without SP"))?;
+                sp.bets[usize::from(o.runner)].push(o.id);
+            }
+        }
         Ok(())
     }
 }

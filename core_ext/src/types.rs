@@ -63,4 +63,64 @@ pub enum Persistence {
     Lapse = 0,
     /// Stays on the book into in-play.
     Persist = 1,
+    /// Its unmatched remainder becomes a starting-price bet at the off (markets that take SP
+    /// bets only).
+    MarketOnClose = 2,
+}
+
+impl Persistence {
+    /// The persistence of a stored code.
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => Persistence::Lapse,
+            1 => Persistence::Persist,
+            2 => Persistence::MarketOnClose,
+            _ => return None,
+        })
+    }
+}
+
+/// What kind of bet an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum OrderType {
+    /// An exchange order at a limit price (the default).
+    #[default]
+    Limit = 0,
+    /// A starting-price bet with no limit: a back's `size` is its stake, a lay's its liability.
+    MarketOnClose = 1,
+    /// A starting-price bet with a limit: a back takes the SP only if it is at least the
+    /// limit, a lay only if it is at most the limit.
+    LimitOnClose = 2,
+}
+
+impl OrderType {
+    /// The order type of a stored code.
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => OrderType::Limit,
+            1 => OrderType::MarketOnClose,
+            2 => OrderType::LimitOnClose,
+            _ => return None,
+        })
+    }
+
+    /// Whether it is a starting-price bet (not on the ladder).
+    #[inline]
+    #[must_use]
+    pub fn is_starting_price(self) -> bool {
+        self != OrderType::Limit
+    }
+
+    /// The stable name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Limit => "LIMIT",
+            OrderType::MarketOnClose => "MARKET_ON_CLOSE",
+            OrderType::LimitOnClose => "LIMIT_ON_CLOSE",
+        }
+    }
 }

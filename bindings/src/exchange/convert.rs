@@ -67,6 +67,7 @@ pub fn py_order(ex: &Exchange, o: &Order) -> PyOrder {
         persistence: match o.persistence {
             Persistence::Lapse => PyPersistence::LAPSE,
             Persistence::Persist => PyPersistence::PERSIST,
+            Persistence::MarketOnClose => PyPersistence::MARKET_ON_CLOSE,
         },
         time_in_force: match o.tif {
             TimeInForce::Gtc => PyTimeInForce::GTC,
@@ -76,6 +77,7 @@ pub fn py_order(ex: &Exchange, o: &Order) -> PyOrder {
         avg_price_matched: (o.matched > 0).then(|| {
             (o.matched_value as f64) / (o.matched as f64) / pybet_core::types::PRICE_SCALE as f64
         }),
+        order_type: PyOrderType::from_core(o.order_type),
     }
 }
 
@@ -188,6 +190,34 @@ pub fn py_event(py: Python<'_>, ex: &Exchange, ev: &Event) -> PyResult<PyEvent> 
             d.set_item("pnl", pnl)?;
             d.set_item("commission", commission)?;
         }
+        EventKind::StartingPriceReconciled {
+            market,
+            runner,
+            price,
+        } => {
+            d.set_item("market_id", market_id(*market))?;
+            d.set_item("runner", runner_id(*market, *runner))?;
+            d.set_item("price", price.map(fx_price))?;
+        }
+        EventKind::StartingPriceFill {
+            market,
+            runner,
+            back_order,
+            lay_order,
+            back_account,
+            lay_account,
+            price,
+            size,
+        } => {
+            d.set_item("market_id", market_id(*market))?;
+            d.set_item("runner", runner_id(*market, *runner))?;
+            d.set_item("back_order", back_order)?;
+            d.set_item("lay_order", lay_order)?;
+            d.set_item("back_account", ex.account_name(*back_account))?;
+            d.set_item("lay_account", ex.account_name(*lay_account))?;
+            d.set_item("price", fx_price(*price))?;
+            d.set_item("size", size)?;
+        }
     };
     Ok(PyEvent {
         seq: ev.seq,
@@ -262,6 +292,19 @@ pub fn events_arrays<'py>(
                 code[i] = *reason as u8;
             }
             EventKind::Settled { pnl, .. } => size[i] = *pnl,
+            EventKind::StartingPriceFill {
+                market,
+                runner: r,
+                back_order,
+                lay_order,
+                size: z,
+                ..
+            } => {
+                order_id[i] = *back_order;
+                other_order[i] = *lay_order;
+                runner[i] = runner_id(*market, *r);
+                size[i] = *z;
+            }
             _ => {}
         }
     }

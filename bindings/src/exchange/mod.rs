@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
 use pybet_core::exchange::{batch, Exchange, PlaceRequest};
-use pybet_core::types::{Persistence, TimeInForce};
+use pybet_core::types::{OrderType, Persistence, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec};
 
 use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
@@ -56,7 +56,8 @@ impl PyExchange {
     }
 
     /// Creates a market (status INACTIVE).
-    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None))]
+    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None, *, starting_price = false, min_sp_liability = None))]
+    #[allow(clippy::too_many_arguments)]
     fn create_market(
         &self,
         market_id: &str,
@@ -65,7 +66,15 @@ impl PyExchange {
         bet_delay_ms: i64,
         min_stake: i64,
         commission_rate: Option<&Bound<'_, PyAny>>,
+        starting_price: bool,
+        min_sp_liability: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let min_sp_liability = extract_optional_amount(min_sp_liability, "min_sp_liability")?;
+        if min_sp_liability.is_some() && !starting_price {
+            return Err(InvalidArgument::new_err(
+                "min_sp_liability needs starting_price=True",
+            ));
+        }
         let ppm = commission_rate.map(commission_ppm).transpose()?;
         let spec = MarketSpec {
             runners,
@@ -74,9 +83,23 @@ impl PyExchange {
             min_stake,
         };
         let mut ex = self.engine()?;
+        if starting_price {
+            // Checked before the market exists, so that a bad minimum creates nothing.
+            match min_sp_liability {
+                Some(min) if min < 1 => return Err(raise(ErrorCode::InvalidArgument)),
+                Some(min) if min > pybet_core::types::MAX_AMOUNT => {
+                    return Err(raise(ErrorCode::AmountOverflow))
+                }
+                _ => {}
+            }
+        }
         ex.create_market(market_id, spec).map_err(raise)?;
         if ppm.is_some() {
             ex.set_market_commission_ppm(market_id, ppm)
+                .map_err(raise)?;
+        }
+        if starting_price {
+            ex.enable_starting_price(market_id, min_sp_liability)
                 .map_err(raise)?;
         }
         Ok(())
@@ -201,7 +224,7 @@ impl PyExchange {
     }
 
     /// Places an order. Business rejections are in the report's `reject_code`.
-    #[pyo3(signature = (market_id, runner, side, price, size, account, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None))]
+    #[pyo3(signature = (market_id, runner, side, price, size, account, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None, order_type = None))]
     #[allow(clippy::too_many_arguments)]
     fn place(
         &self,
@@ -216,12 +239,23 @@ impl PyExchange {
         persistence: Option<&Bound<'_, PyAny>>,
         min_fill_size: Option<&Bound<'_, PyAny>>,
         now_ms: Option<i64>,
+        order_type: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPlaceReport> {
+        let order_type = order_type
+            .map(extract_order_type)
+            .transpose()?
+            .unwrap_or_default();
+        // A MARKET_ON_CLOSE bet has no price: None (or any price, ignored) is accepted.
+        let tick = if order_type == OrderType::MarketOnClose && price.is_none() {
+            0
+        } else {
+            extract_tick(price)?
+        };
         let req = PlaceRequest {
             market_id,
             runner,
             side: extract_side(side)?,
-            tick: extract_tick(price)?,
+            tick,
             size: extract_amount(size, "size")?,
             account,
             client_order_id,
@@ -236,8 +270,39 @@ impl PyExchange {
                 .unwrap_or_default(),
         };
         let mut ex = self.engine()?;
-        let rep = ex.place_timed(&req, now_ms).map_err(raise)?;
+        let rep = if order_type.is_starting_price() {
+            ex.place_starting_price(&req, order_type).map_err(raise)?
+        } else {
+            ex.place_timed(&req, now_ms).map_err(raise)?
+        };
         Ok(py_report(&ex, &rep, client_order_id))
+    }
+
+    /// Per runner, the starting-price projections (`near_price` with the unmatched exchange
+    /// orders, `far_price` from the SP bets alone) and, after the off, `actual_sp`. Changes
+    /// nothing.
+    fn starting_prices(&self, market_id: &str) -> PyResult<Vec<PyStartingPrice>> {
+        let ex = self.engine()?;
+        let views = ex.starting_prices(market_id).map_err(raise)?;
+        let runners = &ex.market(market_id).map_err(raise)?.spec.runners;
+        Ok(views
+            .iter()
+            .zip(runners)
+            .map(|(v, &runner)| PyStartingPrice {
+                runner,
+                near_price: v.near.map(fx_price),
+                far_price: v.far.map(fx_price),
+                actual_sp: v.actual.map(fx_price),
+            })
+            .collect())
+    }
+
+    /// Fixes the starting prices of a market that never goes in-play (`turn_in_play` does it
+    /// for the others): SP bets and unmatched exchange orders matched at one price per runner.
+    fn reconcile_starting_price(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?
+            .reconcile_starting_price(market_id)
+            .map_err(raise)
     }
 
     /// Places a GTC/LAPSE order with the price as a ladder tick; returns only the order id
@@ -518,6 +583,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySide>()?;
     m.add_class::<PyTimeInForce>()?;
     m.add_class::<PyPersistence>()?;
+    m.add_class::<PyOrderType>()?;
+    m.add_class::<PyStartingPrice>()?;
     m.add_class::<PyMarketStatus>()?;
     m.add_class::<PyOrderStatus>()?;
     m.add_class::<PyPlaceReport>()?;

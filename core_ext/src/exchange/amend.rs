@@ -3,10 +3,11 @@
 use super::{CancelReport, Exchange, OrderTerms, PlaceReport, PlaceRequest};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
+use crate::exposure::sp_unmatched_delta;
 use crate::ladder::N_TICKS;
 use crate::market::MarketStatus;
 use crate::order::{CancelReason, OrderStatus};
-use crate::types::{Money, OrderId, Tick, TimeInForce};
+use crate::types::{Money, OrderId, Side, Tick, TimeInForce};
 
 impl Exchange {
     /// Cancels `amount` of an order's unmatched size (all of it: the order leaves the book or
@@ -29,6 +30,10 @@ impl Exchange {
         };
         let amount = amount.min(remaining);
         let full = amount == remaining;
+        if self.orders.at(id).order_type.is_starting_price() {
+            self.cancel_sp_bet(id, m, r, side, account, amount, reason);
+            return;
+        }
         let Exchange {
             markets, orders, ..
         } = self;
@@ -66,6 +71,36 @@ impl Exchange {
             reason,
         });
         self.ledger_leave(id, r, side, tick, amount);
+    }
+
+    /// `cancel_unmatched` of an SP bet: it is on no ladder, only in its runner's SP list.
+    #[allow(clippy::too_many_arguments)]
+    fn cancel_sp_bet(
+        &mut self,
+        id: OrderId,
+        m: u32,
+        r: u16,
+        side: Side,
+        account: u32,
+        amount: Money,
+        reason: CancelReason,
+    ) {
+        let o = self.orders.at_mut(id);
+        o.remaining -= amount;
+        o.cancelled += amount;
+        let done = o.remaining == 0;
+        if done {
+            o.status = OrderStatus::ExecutionComplete;
+            self.forget_sp_bet(m, r, id);
+        }
+        self.emit(EventKind::OrderCancelled {
+            order_id: id,
+            market: m,
+            account,
+            size: amount,
+            reason,
+        });
+        self.ledger_move(id, r, sp_unmatched_delta(side, -amount));
     }
 
     /// Cancels an order, or reduces its unmatched size by `size_reduction` (keeping its place).
@@ -157,6 +192,10 @@ impl Exchange {
         };
         if order.remaining == 0 || order.status == OrderStatus::Pending {
             return Ok(PlaceReport::rejected(ErrorCode::OrderNotActive, terms));
+        }
+        if order.order_type.is_starting_price() {
+            // An SP bet has no price to move; cancel it and place another.
+            return Ok(PlaceReport::rejected(ErrorCode::InvalidArgument, terms));
         }
         let (m, r) = (order.market, order.runner);
         let req_size = order.remaining;

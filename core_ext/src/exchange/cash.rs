@@ -3,8 +3,7 @@
 
 use super::Exchange;
 use crate::error::ErrorCode;
-use crate::exposure::{matched_delta, unmatched_delta, Position};
-use crate::ladder;
+use crate::exposure::{matched_delta, Position};
 use crate::ledger::{exact_exposure, Settlement, PPM};
 use crate::types::{Money, MAX_BALANCE};
 
@@ -164,8 +163,7 @@ impl Exchange {
         }
         for o in self.orders.iter() {
             if o.account == account && o.market == m && o.remaining > 0 {
-                let (w, l) =
-                    unmatched_delta(o.side, ladder::TICKS[usize::from(o.tick)], o.remaining);
+                let (w, l) = o.unmatched_delta();
                 pos.apply(usize::from(o.runner), w, l);
             }
         }

@@ -21,12 +21,25 @@ impl Exchange {
         size: Money,
     ) -> Result<(), ErrorCode> {
         let price = ladder::TICKS[usize::from(tick)];
-        if self.ledger.covers(account, order_loss(side, price, size)) {
+        let loss = order_loss(side, price, size);
+        self.ledger_check(m, r, account, loss, || unmatched_delta(side, price, size))
+    }
+
+    /// The funds check of a new order of potential loss `loss` and position change `delta`.
+    #[inline]
+    pub(crate) fn ledger_check(
+        &mut self,
+        m: u32,
+        r: u16,
+        account: Option<u32>,
+        loss: Money,
+        delta: impl FnOnce() -> (i128, i128),
+    ) -> Result<(), ErrorCode> {
+        if self.ledger.covers(account, loss) {
             return Ok(());
         }
-        let delta = unmatched_delta(side, price, size);
         self.ledger
-            .check_exactly(&self.markets, m, r, account, delta)
+            .check_exactly(&self.markets, m, r, account, delta())
     }
 
     /// Risk check of a replace: the old order's unmatched size leaves, the new one arrives.
@@ -70,6 +83,32 @@ impl Exchange {
         size: Money,
     ) {
         let price = ladder::TICKS[usize::from(tick)];
+        let delta = unmatched_delta(side, price, size);
+        self.ledger_accept_amounts(
+            id,
+            m,
+            r,
+            account,
+            side,
+            delta,
+            order_loss(side, price, size),
+        );
+    }
+
+    /// [`Exchange::ledger_accept`] with the position change and potential loss given (an SP
+    /// bet: its stake or liability, whatever the price).
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub(crate) fn ledger_accept_amounts(
+        &mut self,
+        id: OrderId,
+        m: u32,
+        r: u16,
+        account: u32,
+        side: Side,
+        (dw, dl): (i128, i128),
+        loss: Money,
+    ) {
         let ledger = &mut self.ledger;
         let a = account as usize;
         let p = ledger.ensure_position(account, m, &self.markets);
@@ -77,7 +116,6 @@ impl Exchange {
         debug_assert_eq!(ledger.order_pos.len() as u64, id - 1);
         ledger.order_pos.push(p as u32);
         let pos = &mut ledger.positions[p];
-        let (dw, dl) = unmatched_delta(side, price, size);
         let r = usize::from(r);
         // One side of the amounts moves: a back's stake if the runner loses, a lay's liability
         // if it wins.
@@ -89,7 +127,6 @@ impl Exchange {
             Side::Lay => pos.win[r] += dw,
         }
         pos.stale = true;
-        let loss = order_loss(side, price, size);
         pos.held += loss;
         ledger.held[a] += loss;
         if ledger.held[a] > ledger.balances[a] {
@@ -110,7 +147,13 @@ impl Exchange {
         tick: Tick,
         amount: Money,
     ) {
-        let (dw, dl) = unmatched_delta(side, ladder::TICKS[usize::from(tick)], -amount);
+        let delta = unmatched_delta(side, ladder::TICKS[usize::from(tick)], -amount);
+        self.ledger_move(id, r, delta);
+    }
+
+    /// Adds `(dw, dl)` to the position of order `id` on runner `r` (the hold goes stale).
+    #[inline]
+    pub(crate) fn ledger_move(&mut self, id: OrderId, r: u16, (dw, dl): (i128, i128)) {
         let p = self.ledger.order_pos[(id - 1) as usize] as usize;
         let pos = &mut self.ledger.positions[p];
         pos.apply(usize::from(r), dw, dl);
@@ -150,6 +193,7 @@ impl Exchange {
             .resting_orders(m)
             .into_iter()
             .chain(self.markets[m as usize].pending.iter().copied())
+            .chain(self.starting_price_bets(m))
             .collect();
         let Exchange {
             markets,
@@ -173,7 +217,7 @@ impl Exchange {
         for id in live {
             let o = orders.at(id);
             let p = ledger.index[&key(o.account, m)] as usize;
-            let (w, l) = unmatched_delta(o.side, ladder::TICKS[usize::from(o.tick)], o.remaining);
+            let (w, l) = o.unmatched_delta();
             ledger.positions[p].apply(usize::from(o.runner), w, l);
         }
         for p in positions {

@@ -110,6 +110,14 @@ impl Exchange {
         {
             return Err(ErrorCode::InvalidState);
         }
+        if self.markets[m as usize]
+            .sp
+            .as_ref()
+            .is_some_and(|sp| !sp.reconciled)
+        {
+            // The off: SP bets and the unmatched exchange orders meet before anything lapses.
+            self.reconcile(m);
+        }
         self.markets[m as usize].in_play = true;
         let status = self.markets[m as usize].status;
         self.emit(EventKind::MarketStatusChanged {
@@ -146,6 +154,10 @@ impl Exchange {
     /// Cancels every unmatched order of a market (pending ones first, then the books).
     pub(crate) fn cancel_all_unmatched(&mut self, m: u32, reason: CancelReason) {
         self.cancel_pending(m, reason);
+        for id in self.starting_price_bets(m) {
+            let remaining = self.orders.at(id).remaining;
+            self.cancel_unmatched(id, remaining, reason);
+        }
         for id in self.resting_orders(m) {
             let remaining = self.orders.at(id).remaining;
             self.cancel_unmatched(id, remaining, reason);

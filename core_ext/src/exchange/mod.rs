@@ -12,6 +12,8 @@ mod lifecycle;
 mod matching;
 mod place;
 mod requests;
+mod sp_price;
+mod starting_price;
 mod view;
 
 use std::collections::HashMap;
@@ -28,6 +30,8 @@ use crate::types::OrderId;
 pub use requests::{
     CancelReport, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
 };
+pub use sp_price::{MAX_SP, MIN_SP};
+pub use starting_price::StartingPriceView;
 
 /// The exchange engine.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use crate::events::EventKind;
 use crate::ladder::N_TICKS;
 use crate::market::MarketStatus;
 use crate::order::{Order, OrderStatus};
-use crate::types::OrderId;
+use crate::types::{OrderId, OrderType, Persistence};
 
 impl Exchange {
     // ---------------------------------------------------------------- orders
@@ -146,7 +146,25 @@ impl Exchange {
         if market.removed[usize::from(r)] {
             return Err(ErrorCode::RunnerRemoved);
         }
-        if let Some(coid) = req.client_order_id {
+        if req.persistence == Persistence::MarketOnClose
+            && market.sp.as_ref().is_none_or(|sp| sp.reconciled)
+        {
+            // Only a market that takes SP bets, before its off, can convert at the off.
+            return Err(ErrorCode::InvalidArgument);
+        }
+        self.check_client_order_id(account, req.client_order_id)?;
+        // Pre-trade risk: the order counted as fully unmatched must not make the account's
+        // available funds negative, unless it lowers the account's exposure.
+        self.ledger_check_new(m, r, account, req.side, req.tick, req.size)
+    }
+
+    /// A client order id must be 1 to 32 bytes and new for the account.
+    pub(super) fn check_client_order_id(
+        &self,
+        account: Option<u32>,
+        client_order_id: Option<&str>,
+    ) -> Result<(), ErrorCode> {
+        if let Some(coid) = client_order_id {
             if coid.is_empty() || coid.len() > MAX_CLIENT_ORDER_ID {
                 return Err(ErrorCode::InvalidArgument);
             }
@@ -156,9 +174,7 @@ impl Exchange {
                 }
             }
         }
-        // Pre-trade risk: the order counted as fully unmatched must not make the account's
-        // available funds negative, unless it lowers the account's exposure.
-        self.ledger_check_new(m, r, account, req.side, req.tick, req.size)
+        Ok(())
     }
 
     /// Records an accepted order (status decided by [`Exchange::run`]).
@@ -200,6 +216,7 @@ impl Exchange {
             tif: req.time_in_force,
             min_fill: req.min_fill_size.unwrap_or(req.size),
             persistence: req.persistence,
+            order_type: OrderType::Limit,
             client_order_id,
             release_ms,
             prev: 0,
