@@ -188,13 +188,14 @@ class Client:
         market_id: str,
         runner: int,
         side: p.SideName,
-        price: float | str,
+        price: float | str | None,
         size: int,
         *,
         client_order_id: str | None = None,
         time_in_force: p.TifName = "GTC",
         persistence: p.PersistenceName = "LAPSE",
         min_fill_size: int | None = None,
+        order_type: p.OrderTypeName = "LIMIT",
     ) -> p.Ack | p.Reject:
         coid = client_order_id or f"{self._coid_prefix}{next(self._coid)}"
         msg = p.Place(
@@ -208,6 +209,7 @@ class Client:
             time_in_force,
             persistence,
             min_fill_size,
+            order_type,
         )
         reply: p.Ack | p.Reject = await self._request(msg)
         return reply

@@ -41,7 +41,8 @@ Price = (
 )
 SideName = Literal["BACK", "LAY"]
 TifName = Literal["GTC", "IOC", "FOK"]
-PersistenceName = Literal["LAPSE", "PERSIST"]
+PersistenceName = Literal["LAPSE", "PERSIST", "MARKET_ON_CLOSE"]
+OrderTypeName = Literal["LIMIT", "MARKET_ON_CLOSE", "LIMIT_ON_CLOSE"]
 
 
 class _Msg(
@@ -81,16 +82,20 @@ class Ping(_Msg):
 
 
 class Place(_Msg):
+    """An order. ``order_type`` MARKET_ON_CLOSE / LIMIT_ON_CLOSE makes it a starting-price
+    bet (``price`` None / its limit; a lay's ``size`` is its liability)."""
+
     req: ReqId
     market_id: Ident
     runner: RunnerId
     side: SideName
-    price: Price
+    price: Price | None
     size: Money
     client_order_id: ClientOrderId | None = None
     time_in_force: TifName = "GTC"
     persistence: PersistenceName = "LAPSE"
     min_fill_size: Money | None = None
+    order_type: OrderTypeName = "LIMIT"
 
 
 class Cancel(_Msg):
@@ -144,6 +149,8 @@ class CreateMarket(_Msg):
     places: Annotated[int, msgspec.Meta(ge=1, le=64)] = 1
     bet_delay_ms: Annotated[int, msgspec.Meta(ge=0, le=600_000)] = 0
     min_stake: Money = 1
+    starting_price: bool = False  # takes SP bets, reconciled at in_play (or "reconcile")
+    min_sp_liability: Money | None = None
 
 
 class MarketAction(_Msg):
@@ -151,7 +158,7 @@ class MarketAction(_Msg):
 
     req: ReqId
     market_id: Ident
-    action: Literal["open", "suspend", "resume", "in_play", "close", "void"]
+    action: Literal["open", "suspend", "resume", "in_play", "close", "void", "reconcile"]
 
 
 class RemoveRunner(_Msg):
@@ -329,13 +336,24 @@ class Level(_Msg):
     size: int
 
 
+class StartingPrices(_Msg):
+    """A runner's SP figures: the ``near`` and ``far`` projections before the off, the
+    ``actual`` SP after it (None: undefined)."""
+
+    near: float | None = None
+    far: float | None = None
+    actual: float | None = None
+
+
 class RunnerBook(_Msg):
     """A runner's ladder: ``back`` = available to back (best highest), ``lay`` = available to
-    lay (best lowest). In a delta, a level with size 0 is removed."""
+    lay (best lowest). In a delta, a level with size 0 is removed. ``sp``: in a market with
+    starting price, its figures (sent whole when they change)."""
 
     runner: int
     back: list[Level]
     lay: list[Level]
+    sp: StartingPrices | None = None
 
 
 class MarketUpdate(_Msg):

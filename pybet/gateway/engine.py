@@ -166,6 +166,7 @@ class EngineCore:
                 persistence=cmd.persistence,
                 min_fill_size=cmd.min_fill_size,
                 now_ms=self.now_ms,
+                order_type=cmd.order_type,
             )
         except PybetError as exc:
             if coid is None:
@@ -255,7 +256,13 @@ class EngineCore:
         t = type(cmd)
         if t is p.CreateMarket:
             ex.create_market(
-                cmd.market_id, cmd.runners, cmd.places, cmd.bet_delay_ms, cmd.min_stake
+                cmd.market_id,
+                cmd.runners,
+                cmd.places,
+                cmd.bet_delay_ms,
+                cmd.min_stake,
+                starting_price=cmd.starting_price,
+                min_sp_liability=cmd.min_sp_liability,
             )
             self.market_delay[cmd.market_id] = cmd.bet_delay_ms
         elif t is p.MarketAction:
@@ -334,6 +341,9 @@ class EngineCore:
         kind = ev["kind"]
         if not kind.size:
             return
+        sp_fills = kind == _EV_SP_FILL
+        if sp_fills.any():
+            self._sp_fill_notices(ev, sp_fills, res)
         cancelled = kind == _EV_CANCELLED
         if not cancelled.any():
             return
@@ -353,6 +363,28 @@ class EngineCore:
             res.notices.append(
                 (o.account, p.Cancelled(0, oid, size, o.size_remaining, _REASONS[reason]))
             )
+
+    def _sp_fill_notices(self, ev: dict[str, Any], mask: Any, res: BatchResult) -> None:
+        """Fills at the starting price (the off): both orders' owners get a ``Fill`` at the
+        runner's SP; nobody asked, so nobody has a reply that says so."""
+        ex = self.exchange
+        prices: dict[tuple[str, int], float | None] = {}
+        for back, lay, size in zip(
+            ev["order_id"][mask].tolist(),
+            ev["other_order_id"][mask].tolist(),
+            ev["size"][mask].tolist(),
+            strict=True,
+        ):
+            b, la = ex.order(back), ex.order(lay)
+            key = (b.market_id, b.runner)
+            if key not in prices:
+                runners = ex.runners(b.market_id)
+                prices[key] = ex.starting_prices(b.market_id)[runners.index(b.runner)].actual_sp
+            price = prices[key] or 0.0
+            res.markets.add(b.market_id)
+            for o, side in ((b, "BACK"), (la, "LAY")):
+                fill = p.Fill(0, o.order_id, o.market_id, o.runner, side, price, size, False)
+                res.notices.append((o.account, fill))
 
     # -- queries (never journaled) ---------------------------------------------------------
     def balance(self, req: int, account: str) -> p.Balance:
@@ -494,6 +526,7 @@ _MARKET_ACTIONS: Final = {
     "resume": "resume_market",
     "in_play": "turn_in_play",
     "close": "close_market",
+    "reconcile": "reconcile_starting_price",
 }
 
 # keyed by the enum objects themselves: one hash lookup, no int() call
@@ -506,6 +539,7 @@ _STATUS_NAMES: Final = {
 _SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
 # events_arrays: an OrderCancelled row's code is its reason (core CancelReason)
 _EV_CANCELLED: Final = EVENT_KINDS["OrderCancelled"]
+_EV_SP_FILL: Final = EVENT_KINDS["StartingPriceFill"]
 _REASONS: Final = CANCEL_REASONS
 _BY_REASON: Final = {name: n for n, name in CANCEL_REASONS.items()}
 _LAPSED: Final = _BY_REASON["LAPSED"]

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from pybet.gateway.server import Gateway
     from pybet.gateway.session import Session
 
-Ladder = tuple[tuple[tuple[float, int], ...], tuple[tuple[float, int], ...]]
+SpFigures = tuple[float | None, float | None, float | None] | None
+Ladder = tuple[tuple[tuple[float, int], ...], tuple[tuple[float, int], ...], SpFigures]
 View = tuple[str, bool, dict[int, Ladder]]
 
 _STATUS: Final = {
@@ -153,15 +154,22 @@ class MarketData:
         depth = self.gw.cfg.book_depth
         status = _STATUS[int(ex.market_status(m))]
         ladders: dict[int, Ladder] = {}
-        for r in ex.runners(m):
+        sps = ex.starting_prices(m)
+        takes_sp = any(
+            x.near_price is not None or x.far_price is not None or x.actual_sp is not None
+            for x in sps
+        )
+        for r, sp in zip(ex.runners(m), sps, strict=True):
             b = ex.book(m, r, depth)
-            ladders[r] = (tuple(b.available_to_back), tuple(b.available_to_lay))
+            figures = (sp.near_price, sp.far_price, sp.actual_sp) if takes_sp else None
+            ladders[r] = (tuple(b.available_to_back), tuple(b.available_to_lay), figures)
         return status, ex.in_play(m), ladders
 
     def _image(self, m: str, view: View) -> p.MarketUpdate:
         status, in_play, ladders = view
         runners = [
-            p.RunnerBook(r, _levels(back), _levels(lay)) for r, (back, lay) in ladders.items()
+            p.RunnerBook(r, _levels(back), _levels(lay), _sp(sp))
+            for r, (back, lay, sp) in ladders.items()
         ]
         return p.MarketUpdate(0, m, self.seq.get(m, 0), True, status, in_play, runners)
 
@@ -170,15 +178,23 @@ class MarketData:
             seq = self.seq[m] = self.seq.get(m, 0) + 1
             return msgspec.structs.replace(self._image(m, new), seq=seq)
         changed: list[p.RunnerBook] = []
-        for r, (back, lay) in new[2].items():
-            o_back, o_lay = old[2].get(r, ((), ()))
-            if back == o_back and lay == o_lay:
+        for r, (back, lay, sp) in new[2].items():
+            o_back, o_lay, o_sp = old[2].get(r, ((), (), None))
+            if back == o_back and lay == o_lay and sp == o_sp:
                 continue
-            changed.append(p.RunnerBook(r, _diff(o_back, back), _diff(o_lay, lay)))
+            changed.append(
+                p.RunnerBook(
+                    r, _diff(o_back, back), _diff(o_lay, lay), _sp(sp) if sp != o_sp else None
+                )
+            )
         if not changed and old[:2] == new[:2]:
             return None
         seq = self.seq[m] = self.seq.get(m, 0) + 1
         return p.MarketUpdate(0, m, seq, False, new[0], new[1], changed)
+
+
+def _sp(figures: SpFigures) -> p.StartingPrices | None:
+    return None if figures is None else p.StartingPrices(*figures)
 
 
 def _levels(levels: tuple[tuple[float, int], ...]) -> list[p.Level]:

@@ -432,3 +432,48 @@ def test_client_reconnects_across_a_server_restart_and_resubmits_idempotently() 
             await alice.close()
 
     run(main())
+
+
+def test_starting_price_over_the_gateway_projections_off_and_replay() -> None:
+    async def main() -> None:
+        async with gateway(snapshot_every=0) as gw:
+            admin, alice, bob = (
+                await client(gw, "admin"),
+                await client(gw, "alice"),
+                await client(gw, "bob"),
+            )
+            done = await admin.admin(
+                p.CreateMarket(0, "sp.1", [1, 2], starting_price=True, min_sp_liability=50)
+            )
+            assert isinstance(done, p.Done)
+            assert isinstance(await admin.admin(p.MarketAction(0, "sp.1", "open")), p.Done)
+            back = await alice.place("sp.1", 1, "BACK", None, 1_000, order_type="MARKET_ON_CLOSE")
+            lay = await bob.place("sp.1", 1, "LAY", None, 6_000, order_type="MARKET_ON_CLOSE")
+            small = await bob.place("sp.1", 1, "LAY", None, 49, order_type="MARKET_ON_CLOSE")
+            assert isinstance(back, p.Ack) and isinstance(lay, p.Ack)
+            assert isinstance(small, p.Reject) and small.code == "BELOW_MIN_STAKE"
+            sub = await alice.subscribe("sp.1")
+            image = await sub.next()
+            assert isinstance(image, p.MarketUpdate)
+            sp = image.runners[0].sp
+            assert sp == p.StartingPrices(near=7.0, far=7.0, actual=None)
+            assert isinstance(await admin.admin(p.MarketAction(0, "sp.1", "in_play")), p.Done)
+            mine = await _next_notice(alice, p.Fill)
+            theirs = await _next_notice(bob, p.Fill)
+            assert mine == p.Fill(0, back.order_id, "sp.1", 1, "BACK", 7.0, 1_000, False)
+            assert theirs == p.Fill(0, lay.order_id, "sp.1", 1, "LAY", 7.0, 1_000, False)
+            upd = await sub.next()
+            assert isinstance(upd, p.MarketUpdate) and upd.in_play
+            assert upd.runners[0].sp == p.StartingPrices(actual=7.0)
+            hash_live = gw.engine.state_hash()
+            assert isinstance(gw.store, MemoryStore)
+            journal = list(gw.store.records)
+            for c in (admin, alice, bob):
+                await c.close()
+        store = MemoryStore()
+        store.records = journal
+        async with gateway(store=store, snapshot_every=0) as gw:
+            assert gw.engine.state_hash() == hash_live  # the off replays from the journal
+            assert gw.engine.exchange.starting_prices("sp.1")[0].actual_sp == 7.0
+
+    run(main())

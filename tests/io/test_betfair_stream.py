@@ -109,3 +109,27 @@ def test_level_of_size_zero_is_removed_and_image_replaces() -> None:
 def test_bad_lines_raise_a_typed_error(line: str) -> None:
     with pytest.raises(pybet.PybetError):
         betfair.parse_message(line)
+
+
+@pytest.mark.parametrize(
+    ("fields", "near", "far"),
+    [
+        ('"spn":7.2,"spf":6.5', 7.2, 6.5),
+        ('"spn":"NaN","spf":"Infinity"', None, None),  # Betfair's undefined projections
+        ('"spn":NaN,"spf":Infinity', None, None),  # the same, unquoted (not strict JSON)
+        ('"spn":3', 3.0, None),
+    ],
+)
+def test_starting_price_projections_are_read(
+    fields: str, near: float | None, far: float | None
+) -> None:
+    line = (
+        '{"op":"mcm","pt":1,"mc":[{"id":"1.1","rc":[{"id":7,' + fields + ","
+        '"spb":[[1000,12.5]],"spl":[[1.01,40]]}]}]}'
+    )
+    rc = betfair.parse_message(line).changes[0].runner_changes[0]
+    assert (rc.spn, rc.spf) == (near, far)
+    assert rc.spb == ((1000.0, 1250),) and rc.spl == ((1.01, 4000),)
+    lad = betfair.Ladder()
+    lad.apply(rc)
+    assert (lad.spn, lad.spf) == (near, far)

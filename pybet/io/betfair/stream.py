@@ -3,7 +3,10 @@
 A recording holds one JSON message per line (``op: "mcm"``), optionally gzip-compressed. Each
 message carries market changes; a market change may carry a market definition (status, in-play,
 runners and their results) and runner changes: ``atb`` / ``atl`` (available to back / lay),
-``trd`` (traded volume), ``bdatb`` / ``bdatl`` (best display depth), ``ltp`` and ``tv``.
+``trd`` (traded volume), ``bdatb`` / ``bdatl`` (best display depth), ``ltp`` and ``tv``, and
+for markets with Betfair Starting Price ``spn`` / ``spf`` (near and far projections; Betfair
+sends ``"NaN"`` or ``"Infinity"`` when one is undefined, read as None) and ``spb`` / ``spl``
+(SP back stake and SP lay liability by price).
 
 Sizes are turned into integer minor units (pence: ``round(size * 100)``) and prices are kept as
 the decimal odds of the stream (floats) and as pybet ladder ticks. :class:`MarketCache` applies
@@ -19,6 +22,8 @@ the deltas and holds the full ladder of every runner after each message.
 from __future__ import annotations
 
 import gzip
+import json
+import math
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -111,6 +116,10 @@ class RunnerChange:
     ltp: float | None = None
     tv: int | None = None
     img: bool = False
+    spn: float | None = None
+    spf: float | None = None
+    spb: tuple[Level, ...] = ()
+    spl: tuple[Level, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,9 +176,22 @@ def _definition(d: dict[str, Any]) -> MarketDefinition:
     )
 
 
+def _sp_value(v: Any) -> float | None:
+    """A starting-price projection: a number, or None for Betfair's ``"NaN"`` /
+    ``"Infinity"`` (quoted or bare) that mean undefined."""
+    if v is None or isinstance(v, str):
+        return None  # "NaN", "Infinity", "-Infinity"
+    value = float(v)
+    return value if math.isfinite(value) else None
+
+
 def _runner_change(rc: dict[str, Any]) -> RunnerChange:
     tv = rc.get("tv")
     return RunnerChange(
+        spn=_sp_value(rc.get("spn")),
+        spf=_sp_value(rc.get("spf")),
+        spb=_levels(rc.get("spb", ())),
+        spl=_levels(rc.get("spl", ())),
         selection_id=int(rc["id"]),
         atb=_levels(rc.get("atb", ())),
         atl=_levels(rc.get("atl", ())),
@@ -187,7 +209,11 @@ def parse_message(line: bytes | str) -> StreamMessage:
     try:
         raw = msgspec.json.decode(line)
     except msgspec.DecodeError as e:
-        raise InvalidArgument(f"not a JSON stream message: {e}") from None
+        # Strict JSON has no NaN or Infinity; Betfair's SP projections can carry them bare.
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            raise InvalidArgument(f"not a JSON stream message: {e}") from None
     if not isinstance(raw, dict) or raw.get("op") != "mcm":
         raise InvalidArgument("not a market change message (op != 'mcm')")
     try:
@@ -234,6 +260,8 @@ class Ladder:
     trd: dict[int, int] = field(default_factory=dict)
     ltp: float | None = None
     tv: int | None = None
+    spn: float | None = None
+    spf: float | None = None
 
     def apply(self, rc: RunnerChange) -> None:
         if rc.img:
@@ -251,6 +279,10 @@ class Ladder:
             self.ltp = rc.ltp
         if rc.tv is not None:
             self.tv = rc.tv
+        if rc.spn is not None or rc.img:
+            self.spn = rc.spn
+        if rc.spf is not None or rc.img:
+            self.spf = rc.spf
 
     def best_to_back(self) -> int | None:
         """The best (highest) tick available to back, i.e. the best resting lay."""
