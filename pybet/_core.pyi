@@ -548,6 +548,7 @@ class Exchange:
         accounts: str | list[str],
         *,
         account_ids: _npt.NDArray[_np.uint32] | None = None,
+        order_types: _npt.NDArray[_np.uint8] | None = None,
     ) -> dict[str, _npt.NDArray[_Any]]:
         """Place many GTC/LAPSE orders (GIL released). ``accounts`` is one name for every row,
         one name per row, or with ``account_ids`` a table of names indexed per row."""

@@ -5,7 +5,7 @@
 use pybet_core::exchange::batch::{self, Accounts, PlaceColumns, KIND_CANCEL, KIND_PLACE};
 use pybet_core::exchange::{Exchange, PlaceRequest};
 use pybet_core::ladder::parse_tick;
-use pybet_core::types::{Persistence, Side, TimeInForce};
+use pybet_core::types::{OrderType, Persistence, Side, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec};
 
 const M: &str = "1.1";
@@ -184,4 +184,36 @@ fn an_account_first_seen_in_the_batch_is_resolved_once_it_exists() {
     let out = batch::place(&mut ex, M, &cols, &one("new"));
     assert_eq!(out.reject, vec![ErrorCode::InsufficientFunds.as_u8(); 2]);
     assert_eq!(ex.account_idx("new"), None);
+}
+
+#[test]
+fn typed_rows_place_sp_bets_that_wait_for_the_off() {
+    let mut ex = exchange();
+    ex.enable_starting_price(M, Some(10)).unwrap();
+    let cols = PlaceColumns {
+        runners: &[11, 11, 11, 11],
+        sides: &[0, 1, 0, 0],
+        ticks: &[0, 0, tick("3"), tick("3")],
+        sizes: &[1_000, 6_000, 100, 100],
+    };
+    // MOC back, MOC lay (liability), LOC back, then an unknown type.
+    let out = batch::place_typed(&mut ex, M, &cols, &[1, 1, 2, 7], &one("a"));
+    assert_eq!(&out.reject[..3], &[0, 0, 0]);
+    assert_eq!(out.reject[3], ErrorCode::InvalidArgument.as_u8());
+    assert_eq!(out.size_matched[..3], [0, 0, 0]);
+    let types: Vec<OrderType> = out.order_id[..3]
+        .iter()
+        .map(|&id| ex.order(id).unwrap().order_type)
+        .collect();
+    assert_eq!(
+        types,
+        [
+            OrderType::MarketOnClose,
+            OrderType::MarketOnClose,
+            OrderType::LimitOnClose
+        ]
+    );
+    ex.reconcile_starting_price(M).unwrap();
+    // 1,100 backed (the LOC back at 3.0 is in: 1 + 6000/1100 = 6.45 >= 3.0) against 6,000.
+    assert_eq!(ex.starting_prices(M).unwrap()[0].actual, Some(64_545));
 }

@@ -175,3 +175,33 @@ def test_the_off_balances_backs_and_lays_and_settles_to_zero(
     assert all(o.size_remaining == 0 for o in ex.orders() if o.order_type != OrderType.LIMIT)
     rep = ex.settle_market(M, winners=[winner])
     assert sum(pnl for _, pnl, _ in rep.accounts) + rep.residue == 0
+
+
+def test_place_many_takes_an_order_type_per_row(ex: pybet.Exchange) -> None:
+    import numpy as np
+
+    out = ex.place_many(
+        M,
+        np.array([1, 1, 1], np.int64),
+        np.array([0, 1, 0], np.uint8),
+        np.array([0, 0, pybet.ladder.price_to_tick("3")], np.uint16),
+        np.array([1_000, 6_000, 100], np.int64),
+        ["b1", "l1", "b2"],
+        order_types=np.array(
+            [int(OrderType.MARKET_ON_CLOSE), int(OrderType.MARKET_ON_CLOSE), int(OrderType.LIMIT)],
+            np.uint8,
+        ),
+    )
+    assert out["reject_code"].tolist() == [0, 0, 0]
+    kinds = [ex.order(int(i)).order_type for i in out["order_id"]]
+    assert kinds == [OrderType.MARKET_ON_CLOSE, OrderType.MARKET_ON_CLOSE, OrderType.LIMIT]
+    with pytest.raises(pybet.InvalidArgument):
+        ex.place_many(
+            M,
+            np.array([1], np.int64),
+            np.array([0], np.uint8),
+            np.array([0], np.uint16),
+            np.array([100], np.int64),
+            "b1",
+            order_types=np.array([1, 1], np.uint8),
+        )

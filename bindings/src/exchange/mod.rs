@@ -442,7 +442,8 @@ impl PyExchange {
     /// `accounts` is one name for every row, a list with one name per row, or, with
     /// `account_ids`, a table of names that `account_ids[i]` indexes for row i. Per-row problems
     /// are reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
-    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None))]
+    /// `order_types` (optional, `int(pybet.OrderType)` per row) makes rows SP bets.
+    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None, order_types = None))]
     #[allow(clippy::too_many_arguments)]
     fn place_many<'py>(
         &self,
@@ -454,12 +455,22 @@ impl PyExchange {
         sizes: PyReadonlyArray1<'py, i64>,
         accounts: &Bound<'py, PyAny>,
         account_ids: Option<PyReadonlyArray1<'py, u32>>,
+        order_types: Option<PyReadonlyArray1<'py, u8>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let cols = place_columns(&runners, &sides, &ticks, &sizes, None)?;
         let table = extract_accounts(accounts, account_ids.as_ref(), cols.runners.len())?;
+        let types: &[u8] = match &order_types {
+            Some(t) => t.as_slice()?,
+            None => &[],
+        };
+        if !types.is_empty() && types.len() != cols.runners.len() {
+            return Err(InvalidArgument::new_err(
+                "order_types must have one entry per row",
+            ));
+        }
         let mut held = self.engine()?;
         let ex: &mut Exchange = &mut held;
-        let out = py.detach(|| batch::place(ex, market_id, &cols, &table));
+        let out = py.detach(|| batch::place_typed(ex, market_id, &cols, types, &table));
         drop(held);
         results_dict(
             py,

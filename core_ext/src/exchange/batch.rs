@@ -8,7 +8,7 @@
 use super::{Exchange, PlaceRequest};
 use crate::error::ErrorCode;
 use crate::order::OrderStatus;
-use crate::types::{Persistence, Side, TimeInForce};
+use crate::types::{OrderType, Persistence, Side, TimeInForce};
 
 /// Row kinds of [`execute`].
 pub const KIND_PLACE: u8 = 0;
@@ -118,6 +118,12 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 
     fn place(&mut self, i: usize, c: &PlaceColumns<'_>, out: &mut Results) {
+        self.place_typed(i, c, OrderType::Limit as u8, out);
+    }
+
+    /// A place row of order type `order_type` (`OrderType as u8`; an SP bet's size is a lay's
+    /// liability, and a `MARKET_ON_CLOSE` bet ignores its tick).
+    fn place_typed(&mut self, i: usize, c: &PlaceColumns<'_>, order_type: u8, out: &mut Results) {
         let k = self.accounts.row(i);
         let name = self.accounts.names[k].as_str();
         let rep = self.market.and_then(|m| {
@@ -150,7 +156,11 @@ impl<'e, 'a> Runner<'e, 'a> {
                 min_fill_size: None,
                 persistence: Persistence::Lapse,
             };
-            self.ex.place_indexed(m, r, self.known[k], &req)
+            match OrderType::from_u8(order_type) {
+                Some(OrderType::Limit) => self.ex.place_indexed(m, r, self.known[k], &req),
+                Some(sp) => self.ex.place_starting_price(&req, sp),
+                None => Err(ErrorCode::InvalidArgument),
+            }
         });
         match rep {
             Ok(r) => {
@@ -187,11 +197,28 @@ pub fn place(
     cols: &PlaceColumns<'_>,
     accounts: &Accounts,
 ) -> Results {
+    place_typed(ex, market_id, cols, &[], accounts)
+}
+
+/// [`place`] with an order type per row (`OrderType as u8`; empty: every row `LIMIT`): SP
+/// bets (`MARKET_ON_CLOSE`, `LIMIT_ON_CLOSE`) wait for the off like a single
+/// `place_starting_price`; an unknown type is `INVALID_ARGUMENT` for its row.
+#[must_use]
+pub fn place_typed(
+    ex: &mut Exchange,
+    market_id: &str,
+    cols: &PlaceColumns<'_>,
+    order_types: &[u8],
+    accounts: &Accounts,
+) -> Results {
     let n = cols.runners.len();
     let mut out = Results::with_capacity(n);
     let mut run = Runner::new(ex, market_id, accounts);
     for i in 0..n {
-        run.place(i, cols, &mut out);
+        match order_types.get(i) {
+            Some(&t) if t != OrderType::Limit as u8 => run.place_typed(i, cols, t, &mut out),
+            _ => run.place(i, cols, &mut out),
+        }
     }
     out
 }
