@@ -152,13 +152,16 @@ impl Exchange {
             // Only a market that takes SP bets, before its off, can convert at the off.
             return Err(ErrorCode::InvalidArgument);
         }
-        self.check_client_order_id(account, req.client_order_id)?;
+        if req.client_order_id.is_some() {
+            self.check_client_order_id(account, req.client_order_id)?;
+        }
         // Pre-trade risk: the order counted as fully unmatched must not make the account's
         // available funds negative, unless it lowers the account's exposure.
         self.ledger_check_new(m, r, account, req.side, req.tick, req.size)
     }
 
     /// A client order id must be 1 to 32 bytes and new for the account.
+    #[inline]
     pub(super) fn check_client_order_id(
         &self,
         account: Option<u32>,
