@@ -60,9 +60,9 @@ def main(out: Path) -> None:
     import matplotlib.pyplot as plt
 
     ex = engine()
-    near = ex.starting_prices(M)[0].near_price
+    near = ex.starting_prices(M)[1].near_price
     ex.reconcile_starting_price(M)
-    actual = ex.starting_prices(M)[0].actual_sp
+    actual = ex.starting_prices(M)[1].actual_sp
     assert actual is not None and near == actual
     p = np.linspace(1.5, 12, 2_000)
     backs, lays = supply(p)
@@ -89,8 +89,8 @@ def main(out: Path) -> None:
     print(f"SP {actual}; wrote {out}")
     for o in ex.orders():
         print(
-            f"  {o.account:5} {o.order_type.name if hasattr(o.order_type, 'name') else o.order_type}"
-            f" {o.side} size={o.size} matched={o.size_matched} cancelled={o.size_cancelled}"
+            f"  {o.account:5} {o.order_type} {o.side} size={o.size}"
+            f" matched={o.size_matched} cancelled={o.size_cancelled}"
         )
 
 

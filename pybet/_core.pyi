@@ -270,6 +270,8 @@ class StartingPrice:
     def far_price(self) -> float | None: ...
     @property
     def actual_sp(self) -> float | None: ...
+    def __getitem__(self, key: str, /) -> float | None: ...
+    def to_dict(self) -> dict[str, _Any]: ...
     def __eq__(self, value: object, /) -> bool: ...
 
 @_final
@@ -503,9 +505,9 @@ class Exchange:
         market_id: str,
         runner: int,
         side: Side | str | int,
-        price: _PriceLike | None,
-        size: int,
-        account: str,
+        price: _PriceLike | None = None,
+        size: int | None = None,
+        account: str | None = None,
         *,
         client_order_id: str | None = None,
         time_in_force: TimeInForce | str | int | None = None,
@@ -514,7 +516,7 @@ class Exchange:
         now_ms: int | None = None,
         order_type: OrderType | str | int | None = None,
     ) -> PlaceReport: ...
-    def starting_prices(self, market_id: str) -> list[StartingPrice]: ...
+    def starting_prices(self, market_id: str) -> dict[int, StartingPrice]: ...
     def reconcile_starting_price(self, market_id: str) -> None: ...
     def place_tick(
         self,

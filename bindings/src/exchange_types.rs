@@ -457,6 +457,23 @@ pub struct PyStartingPrice {
 
 #[pymethods]
 impl PyStartingPrice {
+    /// Also readable as a mapping: `sp["near_price"]`.
+    fn __getitem__(&self, key: &str) -> PyResult<Option<f64>> {
+        match key {
+            "near_price" => Ok(self.near_price),
+            "far_price" => Ok(self.far_price),
+            "actual_sp" => Ok(self.actual_sp),
+            _ => Err(pyo3::exceptions::PyKeyError::new_err(key.to_owned())),
+        }
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("runner", self.runner)?;
+        d.set_item("near_price", self.near_price)?;
+        d.set_item("far_price", self.far_price)?;
+        d.set_item("actual_sp", self.actual_sp)?;
+        Ok(d)
+    }
     fn __repr__(&self) -> String {
         let show = |p: Option<f64>| p.map_or_else(|| "None".to_owned(), |p| format!("{p}"));
         format!(

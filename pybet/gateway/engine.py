@@ -378,8 +378,7 @@ class EngineCore:
             b, la = ex.order(back), ex.order(lay)
             key = (b.market_id, b.runner)
             if key not in prices:
-                runners = ex.runners(b.market_id)
-                prices[key] = ex.starting_prices(b.market_id)[runners.index(b.runner)].actual_sp
+                prices[key] = ex.starting_prices(b.market_id)[b.runner].actual_sp
             price = prices[key] or 0.0
             res.markets.add(b.market_id)
             for o, side in ((b, "BACK"), (la, "LAY")):

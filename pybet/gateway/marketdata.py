@@ -157,9 +157,9 @@ class MarketData:
         sps = ex.starting_prices(m)
         takes_sp = any(
             x.near_price is not None or x.far_price is not None or x.actual_sp is not None
-            for x in sps
+            for x in sps.values()
         )
-        for r, sp in zip(ex.runners(m), sps, strict=True):
+        for r, sp in sps.items():
             b = ex.book(m, r, depth)
             figures = (sp.near_price, sp.far_price, sp.actual_sp) if takes_sp else None
             ladders[r] = (tuple(b.available_to_back), tuple(b.available_to_lay), figures)

@@ -28,7 +28,7 @@ def moc(ex: pybet.Exchange, side: str, size: int, account: str) -> pybet.PlaceRe
 
 
 def sp(ex: pybet.Exchange) -> float | None:
-    return ex.starting_prices(M)[0].actual_sp
+    return ex.starting_prices(M)[1].actual_sp
 
 
 def test_betfairs_far_price_example_and_the_reconciliation(ex: pybet.Exchange) -> None:
@@ -36,8 +36,9 @@ def test_betfairs_far_price_example_and_the_reconciliation(ex: pybet.Exchange) -
     lay = moc(ex, "LAY", 6_000, "l1")
     assert back.status == pybet.OrderStatus.EXECUTABLE and back.size_matched == 0
     before = ex.starting_prices(M)
-    assert (before[0].far_price, before[0].near_price, before[0].actual_sp) == (7.0, 7.0, None)
-    assert before[1].far_price is None  # no SP bets on runner 2
+    assert (before[1].far_price, before[1].near_price, before[1].actual_sp) == (7.0, 7.0, None)
+    assert before[1]["far_price"] == 7.0
+    assert before[2].far_price is None  # no SP bets on runner 2
     assert ex.exposure("b1", M) == 1_000 and ex.exposure("l1", M) == 6_000
     ex.events()
     ex.turn_in_play(M)
@@ -55,7 +56,7 @@ def test_betfairs_far_price_example_and_the_reconciliation(ex: pybet.Exchange) -
 def test_the_other_betfair_example_lapses_the_excess(ex: pybet.Exchange) -> None:
     back = moc(ex, "BACK", 6_000, "b1")
     moc(ex, "LAY", 1_000, "l1")
-    assert ex.starting_prices(M)[0].far_price == 1.1667
+    assert ex.starting_prices(M)[1].far_price == 1.1667
     ex.reconcile_starting_price(M)
     assert sp(ex) == 1.1667
     b = ex.order(back.order_id)
@@ -77,7 +78,7 @@ def test_exchange_orders_take_part_and_a_market_on_close_order_converts(
     lay = ex.place(M, 1, "LAY", "3", 50, "l1")
     conv = ex.place(M, 1, "LAY", "2.5", 80, "l2", persistence=Persistence.MARKET_ON_CLOSE)
     back = moc(ex, "BACK", 100, "b1")
-    assert ex.starting_prices(M)[0].near_price == 2.5
+    assert ex.starting_prices(M)[1].near_price == 2.5
     ex.turn_in_play(M)
     # The lay at 2.5 became an SP lay of liability 80 * 1.5 = 120 at the off. Against 100
     # backed: at 3.0 there is 120 / 2 + 50 = 110 to lay, just above it 60, so the SP is 3.0;
@@ -205,3 +206,32 @@ def test_place_many_takes_an_order_type_per_row(ex: pybet.Exchange) -> None:
             "b1",
             order_types=np.array([1, 1], np.uint8),
         )
+
+
+def test_the_spec_sketch_of_the_api_runs_as_written() -> None:
+    ex = pybet.Exchange()
+    ex.create_market("1.2", runners=[1, 2, 3], starting_price=True, min_sp_liability=10_00)
+    ex.open_market("1.2")
+    for a in ("alice", "bob"):
+        ex.deposit(a, 1_000_00)
+    back = ex.place(
+        "1.2", runner=1, side="BACK", size=5_00, account="alice",
+        order_type=pybet.OrderType.MARKET_ON_CLOSE,
+    )  # fmt: skip
+    lay = ex.place(
+        "1.2", runner=1, side="LAY", size=30_00, price="4.0", account="bob",
+        order_type=pybet.OrderType.LIMIT_ON_CLOSE,
+    )  # fmt: skip
+    assert back.reject_code is None and lay.reject_code is None
+    sps = ex.starting_prices("1.2")
+    assert set(sps) == {1, 2, 3}
+    # 1 + 3000/500 = 7.0 would break the lay's limit; at 4.0 it offers 3000/3 = 1000 of
+    # stake, just above 4.0 nothing: the curves cross in that jump, at 4.0.
+    assert sps[1].far_price == 4.0
+    ex.reconcile_starting_price("1.2")
+    assert ex.starting_prices("1.2")[1].actual_sp == 4.0
+    assert ex.order(back.order_id).size_matched == 5_00
+    bob = ex.order(lay.order_id)
+    assert (bob.size_matched, bob.size_cancelled) == (5_00, 15_00)  # 500 x 3 used, 1500 back
+    with pytest.raises(TypeError):
+        ex.place("1.2", runner=1, side="BACK", account="alice")  # no size

@@ -474,6 +474,6 @@ def test_starting_price_over_the_gateway_projections_off_and_replay() -> None:
         store.records = journal
         async with gateway(store=store, snapshot_every=0) as gw:
             assert gw.engine.state_hash() == hash_live  # the off replays from the journal
-            assert gw.engine.exchange.starting_prices("sp.1")[0].actual_sp == 7.0
+            assert gw.engine.exchange.starting_prices("sp.1")[1].actual_sp == 7.0
 
     run(main())

@@ -224,16 +224,19 @@ impl PyExchange {
     }
 
     /// Places an order. Business rejections are in the report's `reject_code`.
-    #[pyo3(signature = (market_id, runner, side, price, size, account, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None, order_type = None))]
+    /// `price` may be left out (or None) for a `MARKET_ON_CLOSE` bet; `size` and `account`
+    /// are required.
+    #[pyo3(signature = (market_id, runner, side, price = None, size = None, account = None, *, client_order_id = None, time_in_force = None, persistence = None, min_fill_size = None, now_ms = None, order_type = None))]
     #[allow(clippy::too_many_arguments)]
     fn place(
         &self,
+        py: Python<'_>,
         market_id: &str,
         runner: i64,
         side: &Bound<'_, PyAny>,
-        price: &Bound<'_, PyAny>,
-        size: &Bound<'_, PyAny>,
-        account: &str,
+        price: Option<&Bound<'_, PyAny>>,
+        size: Option<&Bound<'_, PyAny>>,
+        account: Option<&str>,
         client_order_id: Option<&str>,
         time_in_force: Option<&Bound<'_, PyAny>>,
         persistence: Option<&Bound<'_, PyAny>>,
@@ -245,7 +248,14 @@ impl PyExchange {
             .map(extract_order_type)
             .transpose()?
             .unwrap_or_default();
+        let (Some(size), Some(account)) = (size, account) else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "place() needs size and account",
+            ));
+        };
         // A MARKET_ON_CLOSE bet has no price: None (or any price, ignored) is accepted.
+        let none = py.None();
+        let price = price.unwrap_or_else(|| none.bind(py));
         let tick = if order_type == OrderType::MarketOnClose && price.is_none() {
             0
         } else {
@@ -281,20 +291,25 @@ impl PyExchange {
     /// Per runner, the starting-price projections (`near_price` with the unmatched exchange
     /// orders, `far_price` from the SP bets alone) and, after the off, `actual_sp`. Changes
     /// nothing.
-    fn starting_prices(&self, market_id: &str) -> PyResult<Vec<PyStartingPrice>> {
+    fn starting_prices<'py>(
+        &self,
+        py: Python<'py>,
+        market_id: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let ex = self.engine()?;
         let views = ex.starting_prices(market_id).map_err(raise)?;
         let runners = &ex.market(market_id).map_err(raise)?.spec.runners;
-        Ok(views
-            .iter()
-            .zip(runners)
-            .map(|(v, &runner)| PyStartingPrice {
+        let out = PyDict::new(py);
+        for (v, &runner) in views.iter().zip(runners) {
+            let sp = PyStartingPrice {
                 runner,
                 near_price: v.near.map(fx_price),
                 far_price: v.far.map(fx_price),
                 actual_sp: v.actual.map(fx_price),
-            })
-            .collect())
+            };
+            out.set_item(runner, sp)?;
+        }
+        Ok(out)
     }
 
     /// Fixes the starting prices of a market that never goes in-play (`turn_in_play` does it
