@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pybet import errors, ladder, quant
 from pybet._core import (
+    HOUSE_ACCOUNT,
     MAX_AMOUNT,
     MAX_BALANCE,
     Book,
@@ -59,6 +60,7 @@ from pybet.errors import (
 )
 
 __all__ = [
+    "HOUSE_ACCOUNT",
     "MAX_AMOUNT",
     "MAX_BALANCE",
     "REJECT_CODES",

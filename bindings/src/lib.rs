@@ -18,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_AMOUNT", pybet_core::types::MAX_AMOUNT)?;
     m.add("MAX_BALANCE", pybet_core::types::MAX_BALANCE)?;
+    m.add("HOUSE_ACCOUNT", pybet_core::exchange::HOUSE_ACCOUNT)?;
     m.add_function(wrap_pyfunction!(errors::_raise_core_error, m)?)?;
     m.add_function(wrap_pyfunction!(errors::tote_error_codes, m)?)?;
     exchange::register(m)?;

@@ -75,6 +75,8 @@ pub struct Market {
     pub pending: VecDeque<OrderId>,
     /// Starting-price state, for a market that takes SP bets.
     pub sp: Option<StartingPrice>,
+    /// Whether takers also meet virtual offers made from the other runners' books.
+    pub cross_matching: bool,
 }
 
 /// A market's starting-price book: the SP bets waiting for the off, and the result.
@@ -101,6 +103,7 @@ impl Market {
             books: (0..n).map(|_| RunnerBook::default()).collect(),
             pending: VecDeque::new(),
             sp: None,
+            cross_matching: false,
             spec,
         }
     }

@@ -201,6 +201,7 @@ impl Exchange {
         self.check_settlement_range(m)?;
         self.close_for_settlement(m);
         let ppm = i128::from(self.market_commission_ppm(m));
+        let house = self.account_idx(crate::exchange::HOUSE_ACCOUNT);
         let positions = self.ledger.markets[m as usize].positions.clone();
         let mut results = Vec::with_capacity(positions.len());
         let mut exact_sum: i128 = 0;
@@ -215,7 +216,8 @@ impl Exchange {
             exact_sum += exact;
             // In range: check_settlement_range bounded every |pnl| and their sum.
             let pnl = floor_div(exact, d * FX) as Money;
-            let commission = if pnl > 0 {
+            // The house (cross-matching) keeps its rounding margin whole.
+            let commission = if pnl > 0 && Some(pos.account) != house {
                 ((i128::from(pnl) * ppm + i128::from(PPM) - 1) / i128::from(PPM)) as Money
             } else {
                 0

@@ -18,7 +18,8 @@ use crate::types::{OrderType, Persistence, Side, TimeInForce};
 const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 /// 2: balances, positions, matched bets and settlement state appended.
 /// 3: matched bets aggregated into per-position lots (stake per runner, side and price).
-/// 4: an order type per order, and each market's starting-price state after the ledger
+/// 4: an order type per order, and each market's cross-matching flag and starting-price
+///    state after the ledger
 ///    (version 3 still restores: its orders are limit orders and no market takes SP bets).
 const VERSION: u32 = 4;
 const OLDEST_VERSION: u32 = 3;
@@ -92,6 +93,7 @@ impl Exchange {
     fn encode_extensions(&self, w: &mut Writer) {
         self.ledger.encode(w);
         for m in &self.markets {
+            w.u8(u8::from(m.cross_matching));
             match &m.sp {
                 None => w.u8(0),
                 Some(sp) => {
@@ -307,6 +309,10 @@ impl Exchange {
             return Ok(());
         }
         for market in &mut self.markets {
+            market.cross_matching = r.u8()? == 1;
+            if market.cross_matching && market.spec.places != 1 {
+                return Err(SnapshotError::Corrupt("cross-matching with several places"));
+            }
             if r.u8()? == 0 {
                 continue;
             }

@@ -56,7 +56,7 @@ impl PyExchange {
     }
 
     /// Creates a market (status INACTIVE).
-    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None, *, starting_price = false, min_sp_liability = None))]
+    #[pyo3(signature = (market_id, runners, places = 1, bet_delay_ms = 0, min_stake = 1, commission_rate = None, *, starting_price = false, min_sp_liability = None, cross_matching = false))]
     #[allow(clippy::too_many_arguments)]
     fn create_market(
         &self,
@@ -68,7 +68,14 @@ impl PyExchange {
         commission_rate: Option<&Bound<'_, PyAny>>,
         starting_price: bool,
         min_sp_liability: Option<&Bound<'_, PyAny>>,
+        cross_matching: bool,
     ) -> PyResult<()> {
+        if cross_matching && places != 1 {
+            // Checked first, so that a refused market is not created.
+            return Err(InvalidArgument::new_err(
+                "cross_matching needs a market with one winner (places=1)",
+            ));
+        }
         let min_sp_liability = extract_optional_amount(min_sp_liability, "min_sp_liability")?;
         if min_sp_liability.is_some() && !starting_price {
             return Err(InvalidArgument::new_err(
@@ -101,6 +108,9 @@ impl PyExchange {
         if starting_price {
             ex.enable_starting_price(market_id, min_sp_liability)
                 .map_err(raise)?;
+        }
+        if cross_matching {
+            ex.enable_cross_matching(market_id).map_err(raise)?;
         }
         Ok(())
     }
@@ -422,12 +432,22 @@ impl PyExchange {
     }
 
     /// The aggregated book of a runner, best levels first.
-    #[pyo3(signature = (market_id, runner, depth = 3))]
-    fn book(&self, market_id: &str, runner: i64, depth: usize) -> PyResult<PyBook> {
-        let (to_back, to_lay) = self
-            .engine()?
-            .book(market_id, runner, depth)
-            .map_err(raise)?;
+    /// With `virtual=True`, cross-matching offers are merged in (Betfair's `virtualise`).
+    #[pyo3(signature = (market_id, runner, depth = 3, r#virtual = false))]
+    fn book(
+        &self,
+        market_id: &str,
+        runner: i64,
+        depth: usize,
+        r#virtual: bool,
+    ) -> PyResult<PyBook> {
+        let ex = self.engine()?;
+        let (to_back, to_lay) = if r#virtual {
+            ex.book_with_virtual(market_id, runner, depth)
+        } else {
+            ex.book(market_id, runner, depth)
+        }
+        .map_err(raise)?;
         let conv = |v: Vec<(u16, i64)>| v.into_iter().map(|(t, s)| (tick_price(t), s)).collect();
         Ok(PyBook {
             market_id: market_id.to_owned(),

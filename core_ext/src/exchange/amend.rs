@@ -233,6 +233,11 @@ impl Exchange {
             persistence,
         };
         let new_id = self.accept(m, r, acct, &req);
-        Ok(self.run(new_id))
+        let report = self.run(new_id);
+        if self.markets[m as usize].cross_matching {
+            self.sweep_cross(m);
+            return Ok(self.report(new_id, report.fills));
+        }
+        Ok(report)
     }
 }

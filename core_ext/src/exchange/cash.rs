@@ -26,7 +26,7 @@ impl Exchange {
     /// `MAX_BALANCE`; `InvalidArgument` for an empty account name.
     pub fn deposit(&mut self, account: &str, amount: Money) -> Result<Money, ErrorCode> {
         check_amount(amount)?;
-        if account.is_empty() {
+        if account.is_empty() || account == super::HOUSE_ACCOUNT {
             return Err(ErrorCode::InvalidArgument);
         }
         let a = self.account_idx(account);

@@ -12,22 +12,27 @@ impl Exchange {
             let o = self.orders.at(id);
             (o.tif, o.min_fill)
         };
+        let cross = self.markets[self.orders.at(id).market as usize].cross_matching;
         match tif {
             TimeInForce::Fok => {
-                if self.matchable(id, min_fill) < min_fill {
+                let mut available = self.matchable(id, min_fill);
+                if cross && available < min_fill {
+                    available += self.virtual_matchable(id, min_fill - available);
+                }
+                if available < min_fill {
                     let remaining = self.orders.at(id).remaining;
                     self.cancel_unmatched(id, remaining, CancelReason::Killed);
                     return;
                 }
-                self.match_order(id, fills);
+                self.match_taker(id, fills, cross);
                 self.expire_rest(id);
             }
             TimeInForce::Ioc => {
-                self.match_order(id, fills);
+                self.match_taker(id, fills, cross);
                 self.expire_rest(id);
             }
             TimeInForce::Gtc => {
-                self.match_order(id, fills);
+                self.match_taker(id, fills, cross);
                 let o = self.orders.at_mut(id);
                 if o.remaining > 0 {
                     o.status = OrderStatus::Executable;
@@ -81,11 +86,33 @@ impl Exchange {
         total
     }
 
+    /// Direct matching, or (a cross-matching market) direct and virtual offers together.
+    #[inline(always)]
+    fn match_taker(&mut self, id: OrderId, fills: &mut Vec<FillInfo>, cross: bool) {
+        if cross {
+            self.match_cross(id, fills);
+        } else {
+            self.match_order(id, fills, None);
+        }
+    }
+
     /// Price-time matching of a taker against the opposite side; fills at the maker's price.
-    pub(super) fn match_order(&mut self, taker: OrderId, fills: &mut Vec<FillInfo>) {
+    /// With `stop`, only the levels at least as good for the taker as that tick.
+    pub(super) fn match_order(
+        &mut self,
+        taker: OrderId,
+        fills: &mut Vec<FillInfo>,
+        stop: Option<Tick>,
+    ) {
+        let start = fills.len();
         let (m, r, side, limit, account) = {
             let o = self.orders.at(taker);
-            (o.market, o.runner, o.side, o.tick, o.account)
+            let bound = match (o.side, stop) {
+                (Side::Back, Some(v)) => o.tick.max(v),
+                (Side::Lay, Some(v)) => o.tick.min(v),
+                (_, None) => o.tick,
+            };
+            (o.market, o.runner, o.side, bound, o.account)
         };
         let Exchange {
             markets,
@@ -163,8 +190,8 @@ impl Exchange {
             }
             tick = next_level(makers, side, t, limit);
         }
-        if !fills.is_empty() {
-            self.ledger_fills(taker, fills);
+        if fills.len() > start {
+            self.ledger_fills(taker, &fills[start..]);
         }
     }
 }

@@ -7,6 +7,8 @@
 mod amend;
 pub mod batch;
 mod cash;
+mod cross;
+mod cross_price;
 mod holds;
 mod lifecycle;
 mod matching;
@@ -27,6 +29,7 @@ use crate::names::NameCache;
 use crate::order::OrderStore;
 use crate::types::OrderId;
 
+pub use cross::HOUSE_ACCOUNT;
 pub use requests::{
     CancelReport, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
 };

@@ -115,7 +115,13 @@ impl Exchange {
             None => self.intern_account(req.account),
         };
         let id = self.accept(m, r, account, req);
-        self.run(id)
+        let report = self.run(id);
+        if self.markets[m as usize].cross_matching {
+            self.sweep_cross(m);
+            // The sweep may have matched the new order as a leg's maker.
+            return self.report(id, report.fills);
+        }
+        report
     }
 
     pub(super) fn validate_new(
@@ -303,6 +309,10 @@ impl Exchange {
             .map(|id| {
                 self.orders.at_mut(id).status = OrderStatus::Executable;
                 let fills = self.execute(id);
+                let m = self.orders.at(id).market;
+                if self.markets[m as usize].cross_matching {
+                    self.sweep_cross(m);
+                }
                 self.report(id, fills)
             })
             .collect()
