@@ -80,7 +80,7 @@ class Subscription:
     async def close(self) -> None:
         kind, ident = self.key
         self.client._subs.pop(self.key, None)
-        if kind == "m":
+        if kind in ("m", "mv"):  # unsubscribes both feeds of the market
             await self.client._request(p.Unsubscribe(0, market_id=ident))
         else:
             await self.client._request(p.Unsubscribe(0, pool_id=ident))
@@ -250,14 +250,19 @@ class Client:
         return reply
 
     async def subscribe(
-        self, market_id: str | None = None, pool_id: str | None = None
+        self, market_id: str | None = None, pool_id: str | None = None, *, virtual: bool = False
     ) -> Subscription:
-        """Subscribe; the iterator's first item is the full image."""
-        key = ("m", market_id) if market_id is not None else ("p", pool_id or "")
+        """Subscribe; the iterator's first item is the full image. ``virtual``: a market's
+        ladder with its cross-matching offers merged in."""
+        if market_id is not None:
+            key = ("mv" if virtual else "m", market_id)
+        else:
+            key = ("p", pool_id or "")
         sub = self._subs.get(key) or Subscription(self, key)
         self._subs[key] = sub
         try:
-            reply = await self._request(p.Subscribe(0, market_id=market_id, pool_id=pool_id))
+            msg = p.Subscribe(0, market_id=market_id, pool_id=pool_id, virtual=virtual)
+            reply = await self._request(msg)
             if isinstance(reply, p.Reject):
                 raise error_from(p.Error(reply.req, reply.code, reply.message))
         except BaseException:
@@ -305,7 +310,7 @@ class Client:
                 fut.set_result(msg)
             return
         if t is p.MarketUpdate:
-            sub = self._subs.get(("m", msg.market_id))
+            sub = self._subs.get(("mv" if msg.virtual else "m", msg.market_id))
             if sub is not None:
                 sub.queue.put_nowait(msg)
             return
@@ -349,8 +354,8 @@ class Client:
                 delay = min(delay * 2, self.max_reconnect_delay)
         self.reconnects += 1
         for kind, ident in list(self._subs):
-            if kind == "m":
-                sub_msg = p.Subscribe(next(self._req), market_id=ident)
+            if kind in ("m", "mv"):
+                sub_msg = p.Subscribe(next(self._req), market_id=ident, virtual=kind == "mv")
             else:
                 sub_msg = p.Subscribe(next(self._req), pool_id=ident)
             self._send(sub_msg)

@@ -124,6 +124,7 @@ class Subscribe(_Msg):
     req: ReqId
     market_id: Ident | None = None
     pool_id: Ident | None = None
+    virtual: bool = False  # cross-matching offers merged into the ladder (Betfair's virtualise)
 
 
 class Unsubscribe(_Msg):
@@ -151,6 +152,7 @@ class CreateMarket(_Msg):
     min_stake: Money = 1
     starting_price: bool = False  # takes SP bets, reconciled at in_play (or "reconcile")
     min_sp_liability: Money | None = None
+    cross_matching: bool = False  # virtual offers from the other runners (one winner only)
 
 
 class MarketAction(_Msg):
@@ -367,6 +369,7 @@ class MarketUpdate(_Msg):
     status: str
     in_play: bool
     runners: list[RunnerBook]
+    virtual: bool = False  # the virtualised feed (Subscribe.virtual), with its own seq
 
 
 class PoolOdds(_Msg):

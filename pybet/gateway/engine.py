@@ -54,6 +54,7 @@ class _State(msgspec.Struct, array_like=True):
     idem: bytes | list[tuple[str, str, bytes]]
     now_ms: int
     market_delay: dict[str, int]
+    cross_markets: list[str] = []  # markets with cross-matching (absent before it existed)
 
 
 @dataclass(slots=True)
@@ -66,6 +67,8 @@ class BatchResult:
     markets: set[str] = field(default_factory=set)
     pools: set[str] = field(default_factory=set)
     admin: bool = False  # an admin command ran: the engine may have cancelled orders itself
+    #: orders placed by this batch's commands (their fills are in their replies)
+    reported: set[int] = field(default_factory=set)
 
 
 class EngineCore:
@@ -84,6 +87,9 @@ class EngineCore:
         #: set while anyone subscribes to market data: cancels then look up their market
         self.track_markets = False
         self.market_delay: dict[str, int] = {}
+        #: markets with cross-matching: their house legs and sweeps fill others' resting
+        #: orders, which the fills of a reply do not show
+        self.cross_markets: set[str] = set()
         # due times (ms) of orders waiting in a bet delay: the owner advances time when due
         self.due: list[int] = []
 
@@ -115,7 +121,7 @@ class EngineCore:
         # Only admin commands (in-play, suspend, close, remove runner) make the engine cancel
         # orders on its own; other batches drain now and then, just to bound the buffer.
         self._undrained += 1
-        if res.admin or self._undrained >= _DRAIN_EVERY:
+        if res.admin or res.reported or self._undrained >= _DRAIN_EVERY:
             self._undrained = 0
             self._drain_events(res)
 
@@ -201,6 +207,8 @@ class EngineCore:
         else:
             market, runner, side = rep.market_id, rep.runner, _SIDE_NAMES[rep.side]
             size, coid = rep.size, rep.client_order_id
+        if market in self.cross_markets:
+            res.reported.add(order_id)  # and drain this batch: house fills have owners
         if status == "PENDING":
             heapq.heappush(self.due, self.now_ms + self.market_delay.get(market, 0))
         res.markets.add(market)
@@ -263,7 +271,10 @@ class EngineCore:
                 cmd.min_stake,
                 starting_price=cmd.starting_price,
                 min_sp_liability=cmd.min_sp_liability,
+                cross_matching=cmd.cross_matching,
             )
+            if cmd.cross_matching:
+                self.cross_markets.add(cmd.market_id)
             self.market_delay[cmd.market_id] = cmd.bet_delay_ms
         elif t is p.MarketAction:
             if cmd.action == "void":
@@ -344,6 +355,10 @@ class EngineCore:
         sp_fills = kind == _EV_SP_FILL
         if sp_fills.any():
             self._sp_fill_notices(ev, sp_fills, res)
+        if self.cross_markets:
+            fills = kind == _EV_FILL
+            if fills.any():
+                self._house_fill_notices(ev, fills, res)
         cancelled = kind == _EV_CANCELLED
         if not cancelled.any():
             return
@@ -362,6 +377,35 @@ class EngineCore:
             res.markets.add(o.market_id)
             res.notices.append(
                 (o.account, p.Cancelled(0, oid, size, o.size_remaining, _REASONS[reason]))
+            )
+
+    def _house_fill_notices(self, ev: dict[str, Any], mask: Any, res: BatchResult) -> None:
+        """Fills through the house (cross-matching): a leg fills a resting order on another
+        runner, and a sweep fills a resting order at a virtual price. Their owners get a
+        ``Fill``; the requester of a command already has its own fills in its reply."""
+        ex = self.exchange
+        house = pybet.HOUSE_ACCOUNT
+        for taker, maker, size in zip(
+            ev["order_id"][mask].tolist(),
+            ev["other_order_id"][mask].tolist(),
+            ev["size"][mask].tolist(),
+            strict=True,
+        ):
+            t, mk = ex.order(taker), ex.order(maker)
+            if t.account == house:  # a leg: the resting order on the other runner
+                o, is_maker = mk, True
+            elif mk.account == house and taker not in res.reported:  # a sweep
+                o, is_maker = t, False
+            else:
+                continue
+            price = mk.price  # a fill is at its maker's price: the resting order or the house's
+            side = "BACK" if o.side == pybet.Side.BACK else "LAY"
+            res.markets.add(o.market_id)
+            res.notices.append(
+                (
+                    o.account,
+                    p.Fill(0, o.order_id, o.market_id, o.runner, side, price, size, is_maker),
+                )
             )
 
     def _sp_fill_notices(self, ev: dict[str, Any], mask: Any, res: BatchResult) -> None:
@@ -435,6 +479,7 @@ class EngineCore:
                 idem=idem,
                 now_ms=self.now_ms,
                 market_delay=dict(sorted(self.market_delay.items())),
+                cross_markets=sorted(self.cross_markets),
             )
             return _encoder.encode(st), self._hash_of(ex_hash, idem)
 
@@ -470,6 +515,7 @@ class EngineCore:
             raise SnapshotError(f"gateway snapshot: bad idempotency table: {exc}") from None
         core.now_ms = st.now_ms
         core.market_delay = dict(st.market_delay)
+        core.cross_markets = set(st.cross_markets)
         # due times are not in the snapshot: a waiting order is due at most one delay from now
         # (only markets with a bet delay can hold one: no scan of every resting order)
         for market_id, delay in core.market_delay.items():
@@ -539,6 +585,7 @@ _SIDE_NAMES: Final = {pybet.Side.BACK: "BACK", pybet.Side.LAY: "LAY"}
 # events_arrays: an OrderCancelled row's code is its reason (core CancelReason)
 _EV_CANCELLED: Final = EVENT_KINDS["OrderCancelled"]
 _EV_SP_FILL: Final = EVENT_KINDS["StartingPriceFill"]
+_EV_FILL: Final = EVENT_KINDS["Fill"]
 _REASONS: Final = CANCEL_REASONS
 _BY_REASON: Final = {name: n for n, name in CANCEL_REASONS.items()}
 _LAPSED: Final = _BY_REASON["LAPSED"]

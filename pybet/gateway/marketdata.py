@@ -22,6 +22,9 @@ SpFigures = tuple[float | None, float | None, float | None] | None
 Ladder = tuple[tuple[tuple[float, int], ...], tuple[tuple[float, int], ...], SpFigures]
 View = tuple[str, bool, dict[int, Ladder]]
 
+#: Suffix of the feed key of a market's virtualised ladder (a per-subscription option).
+VIRTUAL: Final = "\x00virtual"
+
 _STATUS: Final = {
     int(pybet.MarketStatus.INACTIVE): "INACTIVE",
     int(pybet.MarketStatus.OPEN): "OPEN",
@@ -54,13 +57,13 @@ class MarketData:
         if (msg.market_id is None) == (msg.pool_id is None):
             raise pybet.InvalidArgument("subscribe to exactly one of market_id or pool_id")
         if msg.market_id is not None:
-            m = msg.market_id
-            view = self.views.get(m) or self._view(m)  # raises UnknownMarket
-            self.views[m] = view
-            self.market_subs.setdefault(m, set()).add(s)
-            s.markets.add(m)
+            key = msg.market_id + VIRTUAL if msg.virtual else msg.market_id
+            view = self.views.get(key) or self._view(key)  # raises UnknownMarket
+            self.views[key] = view
+            self.market_subs.setdefault(key, set()).add(s)
+            s.markets.add(key)
             self.gw.engine.track_markets = True
-            s.write_frames([enc(p.Done(msg.req, "subscribed")), enc(self._image(m, view))])
+            s.write_frames([enc(p.Done(msg.req, "subscribed")), enc(self._image(key, view))])
         else:
             pid = msg.pool_id
             assert pid is not None
@@ -73,8 +76,9 @@ class MarketData:
 
     def _unsubscribe(self, s: Session, msg: p.Unsubscribe) -> None:
         if msg.market_id is not None:
-            self.market_subs.get(msg.market_id, set()).discard(s)
-            s.markets.discard(msg.market_id)
+            for key in (msg.market_id, msg.market_id + VIRTUAL):
+                self.market_subs.get(key, set()).discard(s)
+                s.markets.discard(key)
         if msg.pool_id is not None:
             self.pool_subs.get(msg.pool_id, set()).discard(s)
             s.pools.discard(msg.pool_id)
@@ -103,21 +107,21 @@ class MarketData:
     # -- publishing -----------------------------------------------------------------------
     def publish(self, markets: set[str], pools: set[str]) -> None:
         enc = self.gw.encoder.frame
-        for m in markets:
-            subs = self.market_subs.get(m)
+        for key in (k for m in markets for k in (m, m + VIRTUAL)):
+            subs = self.market_subs.get(key)
             if not subs:
-                self.views.pop(m, None)
+                self.views.pop(key, None)
                 continue
             try:
-                new = self._view(m)
+                new = self._view(key)
             except PybetError:
                 continue
-            old = self.views.get(m)
-            self.views[m] = new
-            delta = self._delta(m, old, new)
+            old = self.views.get(key)
+            self.views[key] = new
+            delta = self._delta(key, old, new)
             if delta is None:
                 continue
-            self._fanout(subs, "m:" + m, enc(delta))
+            self._fanout(subs, "m:" + key, enc(delta))
         for pid in pools:
             subs = self.pool_subs.get(pid)
             if not subs:
@@ -149,7 +153,8 @@ class MarketData:
             s.write_frames(frames)
 
     # -- views and deltas -----------------------------------------------------------------
-    def _view(self, m: str) -> View:
+    def _view(self, key: str) -> View:
+        m, virtual = _split(key)
         ex = self.gw.engine.exchange
         depth = self.gw.cfg.book_depth
         status = _STATUS[int(ex.market_status(m))]
@@ -160,23 +165,25 @@ class MarketData:
             for x in sps.values()
         )
         for r, sp in sps.items():
-            b = ex.book(m, r, depth)
+            b = ex.book(m, r, depth, virtual=virtual)
             figures = (sp.near_price, sp.far_price, sp.actual_sp) if takes_sp else None
             ladders[r] = (tuple(b.available_to_back), tuple(b.available_to_lay), figures)
         return status, ex.in_play(m), ladders
 
-    def _image(self, m: str, view: View) -> p.MarketUpdate:
+    def _image(self, key: str, view: View) -> p.MarketUpdate:
         status, in_play, ladders = view
+        m, _ = _split(key)
         runners = [
             p.RunnerBook(r, _levels(back), _levels(lay), _sp(sp))
             for r, (back, lay, sp) in ladders.items()
         ]
-        return p.MarketUpdate(0, m, self.seq.get(m, 0), True, status, in_play, runners)
+        virtual = key.endswith(VIRTUAL)
+        return p.MarketUpdate(0, m, self.seq.get(key, 0), True, status, in_play, runners, virtual)
 
-    def _delta(self, m: str, old: View | None, new: View) -> p.MarketUpdate | None:
+    def _delta(self, key: str, old: View | None, new: View) -> p.MarketUpdate | None:
         if old is None:
-            seq = self.seq[m] = self.seq.get(m, 0) + 1
-            return msgspec.structs.replace(self._image(m, new), seq=seq)
+            seq = self.seq[key] = self.seq.get(key, 0) + 1
+            return msgspec.structs.replace(self._image(key, new), seq=seq)
         changed: list[p.RunnerBook] = []
         for r, (back, lay, sp) in new[2].items():
             o_back, o_lay, o_sp = old[2].get(r, ((), (), None))
@@ -189,8 +196,16 @@ class MarketData:
             )
         if not changed and old[:2] == new[:2]:
             return None
-        seq = self.seq[m] = self.seq.get(m, 0) + 1
-        return p.MarketUpdate(0, m, seq, False, new[0], new[1], changed)
+        seq = self.seq[key] = self.seq.get(key, 0) + 1
+        m, virtual = _split(key)
+        return p.MarketUpdate(0, m, seq, False, new[0], new[1], changed, virtual)
+
+
+def _split(key: str) -> tuple[str, bool]:
+    """A feed key's market id, and whether it is the virtualised ladder."""
+    if key.endswith(VIRTUAL):
+        return key[: -len(VIRTUAL)], True
+    return key, False
 
 
 def _sp(figures: SpFigures) -> p.StartingPrices | None:

@@ -477,3 +477,43 @@ def test_starting_price_over_the_gateway_projections_off_and_replay() -> None:
             assert gw.engine.exchange.starting_prices("sp.1")[1].actual_sp == 7.0
 
     run(main())
+
+
+def test_cross_matching_over_the_gateway_virtual_ladder_legs_and_replay() -> None:
+    async def main() -> None:
+        async with gateway(snapshot_every=0) as gw:
+            admin, alice, bob = (
+                await client(gw, "admin"),
+                await client(gw, "alice"),
+                await client(gw, "bob"),
+            )
+            made = await admin.admin(p.CreateMarket(0, "x.1", [1, 2], cross_matching=True))
+            assert isinstance(made, p.Done)
+            assert isinstance(await admin.admin(p.MarketAction(0, "x.1", "open")), p.Done)
+            resting = await alice.place("x.1", 2, "BACK", "1.85", 1_000)
+            assert isinstance(resting, p.Ack)
+            direct = await bob.subscribe("x.1")
+            virtual = await bob.subscribe("x.1", virtual=True)
+            image = await direct.next()
+            assert isinstance(image, p.MarketUpdate) and not image.virtual
+            assert [lv.price for lv in image.runners[0].back] == []  # direct view: none
+            vimage = await virtual.next()
+            assert isinstance(vimage, p.MarketUpdate) and vimage.virtual
+            assert [lv.price for lv in vimage.runners[0].back] == [2.16]
+            ack = await bob.place("x.1", 1, "BACK", "2.1", 500)
+            assert isinstance(ack, p.Ack) and ack.size_matched == 500 and ack.price == 2.1
+            # alice's resting back on runner 2 was taken by the house's leg: she is told.
+            leg = await _next_notice(alice, p.Fill)
+            assert isinstance(leg, p.Fill) and leg.order_id == resting.order_id and leg.maker
+            assert gw.engine.exchange.exposure(pybet.HOUSE_ACCOUNT, "x.1") == 0
+            hash_live = gw.engine.state_hash()
+            assert isinstance(gw.store, MemoryStore)
+            journal = list(gw.store.records)
+            for c in (admin, alice, bob):
+                await c.close()
+        store = MemoryStore()
+        store.records = journal
+        async with gateway(store=store, snapshot_every=0) as gw:
+            assert gw.engine.state_hash() == hash_live
+
+    run(main())
