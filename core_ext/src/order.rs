@@ -196,6 +196,7 @@ impl OrderStore {
     }
 
     /// Appends an order; its `id` must be [`OrderStore::next_id`].
+    #[inline(always)]
     pub(crate) fn push(&mut self, order: Order) {
         debug_assert_eq!(order.id, self.next_id());
         if self.len & (CHUNK - 1) == 0 {

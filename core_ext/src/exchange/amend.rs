@@ -235,8 +235,7 @@ impl Exchange {
         let new_id = self.accept(m, r, acct, &req);
         let report = self.run(new_id);
         if self.markets[m as usize].cross_matching {
-            self.sweep_cross(m);
-            return Ok(self.report(new_id, report.fills));
+            return Ok(self.swept(m, new_id, report));
         }
         Ok(report)
     }

@@ -90,6 +90,8 @@ impl Exchange {
 
     /// Direct and virtual offers together: the direct levels at least as good as the best
     /// virtual price, then one virtual fill, until the taker is filled or nothing is left.
+    #[cold]
+    #[inline(never)]
     pub(super) fn match_cross(&mut self, taker: OrderId, fills: &mut Vec<FillInfo>) {
         loop {
             if self.orders.at(taker).remaining == 0 {
@@ -122,6 +124,8 @@ impl Exchange {
     /// its own runner now satisfies (the other runners' offers moved, or a runner's new order
     /// completed a set the house can match) takes it, best price first, so that the book
     /// stays uncrossed against its own virtual offers.
+    #[cold]
+    #[inline(never)]
     pub(super) fn sweep_cross(&mut self, m: u32) {
         let n = self.markets[m as usize].books.len() as u16;
         let mut fills = Vec::new();
@@ -197,6 +201,8 @@ impl Exchange {
     }
 
     /// The house takes the legs, then fills the taker at the virtual price.
+    #[cold]
+    #[inline(never)]
     fn virtual_fill(&mut self, taker: OrderId, plan: &Plan, fills: &mut Vec<FillInfo>) {
         let (m, r, side, taker_account) = {
             let o = self.orders.at(taker);
@@ -249,6 +255,8 @@ impl Exchange {
     }
 
     /// Records a house order (no funds check, no bet delay: it fills at once).
+    #[cold]
+    #[inline(never)]
     fn accept_house(
         &mut self,
         m: u32,

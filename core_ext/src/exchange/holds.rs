@@ -71,7 +71,7 @@ impl Exchange {
     /// An order was accepted: its position (created on the account's first order in the
     /// market) holds the order's whole potential loss.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ledger_accept(
         &mut self,
         id: OrderId,
@@ -98,7 +98,7 @@ impl Exchange {
     /// [`Exchange::ledger_accept`] with the position change and potential loss given (an SP
     /// bet: its stake or liability, whatever the price).
     #[allow(clippy::too_many_arguments)]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn ledger_accept_amounts(
         &mut self,
         id: OrderId,
@@ -163,6 +163,7 @@ impl Exchange {
     /// A taker's fills (in matching order, so grouped by price level): each side's unmatched
     /// part becomes matched, which never raises a worst case, so the holds stay. Each maker
     /// moves per fill; the taker once per level (the amounts are linear in the size).
+    #[inline(always)]
     pub(crate) fn ledger_fills(&mut self, taker: OrderId, fills: &[FillInfo]) {
         let tk = self.orders.at(taker);
         let (r, taker_side) = (tk.runner, tk.side);

@@ -7,16 +7,52 @@ use crate::order::{CancelReason, OrderStatus};
 use crate::types::{Money, OrderId, Side, Tick, TimeInForce};
 
 impl Exchange {
+    #[inline(always)]
     pub(super) fn execute_into(&mut self, id: OrderId, fills: &mut Vec<FillInfo>) {
-        let (tif, min_fill) = {
+        let (tif, min_fill, m) = {
             let o = self.orders.at(id);
-            (o.tif, o.min_fill)
+            (o.tif, o.min_fill, o.market)
         };
-        let cross = self.markets[self.orders.at(id).market as usize].cross_matching;
+        if self.markets[m as usize].cross_matching {
+            // Out of line, so that the direct path below compiles as it did without it.
+            self.execute_cross(id, fills, tif, min_fill);
+            return;
+        }
+        match tif {
+            TimeInForce::Fok => {
+                if self.matchable(id, min_fill) < min_fill {
+                    let remaining = self.orders.at(id).remaining;
+                    self.cancel_unmatched(id, remaining, CancelReason::Killed);
+                    return;
+                }
+                self.match_order(id, fills, None);
+                self.expire_rest(id);
+            }
+            TimeInForce::Ioc => {
+                self.match_order(id, fills, None);
+                self.expire_rest(id);
+            }
+            TimeInForce::Gtc => {
+                self.match_order(id, fills, None);
+                self.rest_or_complete(id);
+            }
+        }
+    }
+
+    /// [`Exchange::execute_into`] in a cross-matching market: direct and virtual offers.
+    #[cold]
+    #[inline(never)]
+    fn execute_cross(
+        &mut self,
+        id: OrderId,
+        fills: &mut Vec<FillInfo>,
+        tif: TimeInForce,
+        min_fill: Money,
+    ) {
         match tif {
             TimeInForce::Fok => {
                 let mut available = self.matchable(id, min_fill);
-                if cross && available < min_fill {
+                if available < min_fill {
                     available += self.virtual_matchable(id, min_fill - available);
                 }
                 if available < min_fill {
@@ -24,29 +60,35 @@ impl Exchange {
                     self.cancel_unmatched(id, remaining, CancelReason::Killed);
                     return;
                 }
-                self.match_taker(id, fills, cross);
+                self.match_cross(id, fills);
                 self.expire_rest(id);
             }
             TimeInForce::Ioc => {
-                self.match_taker(id, fills, cross);
+                self.match_cross(id, fills);
                 self.expire_rest(id);
             }
             TimeInForce::Gtc => {
-                self.match_taker(id, fills, cross);
-                let o = self.orders.at_mut(id);
-                if o.remaining > 0 {
-                    o.status = OrderStatus::Executable;
-                    let (m, r, side) = (o.market, o.runner, o.side);
-                    let Exchange {
-                        markets, orders, ..
-                    } = self;
-                    markets[m as usize].books[usize::from(r)]
-                        .side_mut(side)
-                        .push_back(orders, id);
-                } else {
-                    o.status = OrderStatus::ExecutionComplete;
-                }
+                self.match_cross(id, fills);
+                self.rest_or_complete(id);
             }
+        }
+    }
+
+    /// A GTC order after matching: its rest joins the back of its level, or it is complete.
+    #[inline(always)]
+    fn rest_or_complete(&mut self, id: OrderId) {
+        let o = self.orders.at_mut(id);
+        if o.remaining > 0 {
+            o.status = OrderStatus::Executable;
+            let (m, r, side) = (o.market, o.runner, o.side);
+            let Exchange {
+                markets, orders, ..
+            } = self;
+            markets[m as usize].books[usize::from(r)]
+                .side_mut(side)
+                .push_back(orders, id);
+        } else {
+            o.status = OrderStatus::ExecutionComplete;
         }
     }
 
@@ -84,16 +126,6 @@ impl Exchange {
             tick = next_level(makers, o.side, t, o.tick);
         }
         total
-    }
-
-    /// Direct matching, or (a cross-matching market) direct and virtual offers together.
-    #[inline(always)]
-    fn match_taker(&mut self, id: OrderId, fills: &mut Vec<FillInfo>, cross: bool) {
-        if cross {
-            self.match_cross(id, fills);
-        } else {
-            self.match_order(id, fills, None);
-        }
     }
 
     /// Price-time matching of a taker against the opposite side; fills at the maker's price.

@@ -117,11 +117,18 @@ impl Exchange {
         let id = self.accept(m, r, account, req);
         let report = self.run(id);
         if self.markets[m as usize].cross_matching {
-            self.sweep_cross(m);
-            // The sweep may have matched the new order as a leg's maker.
-            return self.report(id, report.fills);
+            return self.swept(m, id, report);
         }
         report
+    }
+
+    /// After a command in a cross-matching market: the sweep, then the order's report again
+    /// (the sweep may have matched it as a leg's maker).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn swept(&mut self, m: u32, id: OrderId, report: PlaceReport) -> PlaceReport {
+        self.sweep_cross(m);
+        self.report(id, report.fills)
     }
 
     pub(super) fn validate_new(
