@@ -75,6 +75,9 @@ impl Exchange {
     /// The virtual offer that taker `id` can take now, within its limit.
     fn virtual_offer(&self, id: OrderId) -> Option<Plan> {
         let o = self.orders.at(id);
+        if !self.virtual_reaches(o.market, o.runner, o.side, o.tick) {
+            return None;
+        }
         let offers = self.offers(o.market, o.runner, o.side)?;
         cross_price::plan_over(o.side, &offers, o.tick, o.remaining)
     }
@@ -168,16 +171,24 @@ impl Exchange {
             return None;
         }
         let book = &market.books[usize::from(r)];
-        let offers = self.offers(m, r, side)?;
         // A resting back wants at least its price: the lowest first; a resting lay, the
         // highest first.
-        let levels: Vec<(Tick, OrderId)> = match side {
-            Side::Back => book.backs.iter_asc().map(|(t, l)| (t, l.head)).collect(),
-            Side::Lay => book.lays.iter_desc().map(|(t, l)| (t, l.head)).collect(),
+        let best = match side {
+            Side::Back => book.backs.lowest()?,
+            Side::Lay => book.lays.highest()?,
         };
-        for (tick, head) in levels {
+        // Most commands end here: the virtual price does not reach the best resting order.
+        if !self.virtual_reaches(m, r, side, best) {
+            return None;
+        }
+        let offers = self.offers(m, r, side)?;
+        let levels: Box<dyn Iterator<Item = (Tick, &crate::book::Level)>> = match side {
+            Side::Back => Box::new(book.backs.iter_asc()),
+            Side::Lay => Box::new(book.lays.iter_desc()),
+        };
+        for (tick, level) in levels {
             cross_price::plan_over(side, &offers, tick, Money::MAX)?;
-            let mut cur = head;
+            let mut cur = level.head;
             while cur != 0 {
                 if let Some(plan) = self.virtual_offer(cur) {
                     return Some((cur, plan));
@@ -186,6 +197,39 @@ impl Exchange {
             }
         }
         None
+    }
+
+    /// Whether the exact virtual price for a taker of `side` on runner `r` (from the other
+    /// runners' best offers, before any rounding) reaches `limit`: an allocation-free first
+    /// test; [`cross_price::plan_over`] decides.
+    fn virtual_reaches(&self, m: u32, r: u16, side: Side, limit: Tick) -> bool {
+        let market = &self.markets[m as usize];
+        let mut inv = 0.0_f64;
+        let mut others = 0;
+        for (j, book) in market.books.iter().enumerate() {
+            if j == usize::from(r) || market.removed[j] {
+                continue;
+            }
+            let tick = match side {
+                Side::Back => book.backs.lowest(),
+                Side::Lay => book.lays.highest(),
+            };
+            let Some(tick) = tick else {
+                return false;
+            };
+            inv += crate::exposure::FX as f64 / ladder::TICKS[usize::from(tick)] as f64;
+            others += 1;
+        }
+        if others == 0 {
+            return false;
+        }
+        let price = ladder::TICKS[usize::from(limit)] as f64 / crate::exposure::FX as f64;
+        // Inverse prices summing to 1 or more make no virtual offer (see docs/cross_matching.md).
+        inv < 1.0
+            && match side {
+                Side::Back => 1.0 / (1.0 - inv) * (1.0 + 1e-9) >= price,
+                Side::Lay => 1.0 / (1.0 - inv) * (1.0 - 1e-9) <= price,
+            }
     }
 
     /// The virtual offer that order `id` could take now at its limit and remaining size:

@@ -97,17 +97,16 @@ fn exact_price(tops: &[Top]) -> Option<f64> {
 /// hair off an exact tick does not lose it; the exact check of the house's P&L decides.
 fn tick_near(price: f64, down: bool) -> Option<Tick> {
     let fx = price * FX as f64;
+    let prices = &ladder::TICKS[..];
     if down {
         let target = fx * (1.0 + 1e-9);
-        (0..N_TICKS)
-            .rev()
-            .find(|&t| (ladder::TICKS[t] as f64) <= target)
-            .map(|t| t as Tick)
+        // The last tick at or below the target.
+        let above = prices.partition_point(|&p| (p as f64) <= target);
+        above.checked_sub(1).map(|t| t as Tick)
     } else {
         let target = fx * (1.0 - 1e-9);
-        (0..N_TICKS)
-            .find(|&t| (ladder::TICKS[t] as f64) >= target)
-            .map(|t| t as Tick)
+        let t = prices.partition_point(|&p| (p as f64) < target);
+        (t < N_TICKS).then_some(t as Tick)
     }
 }
 
