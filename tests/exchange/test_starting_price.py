@@ -210,7 +210,9 @@ def test_place_many_takes_an_order_type_per_row(ex: pybet.Exchange) -> None:
 
 def test_the_spec_sketch_of_the_api_runs_as_written() -> None:
     ex = pybet.Exchange()
-    ex.create_market("1.2", runners=[1, 2, 3], starting_price=True, min_sp_liability=10_00)
+    ex.create_market(
+        "1.2", runners=[1, 2, 3], starting_price=True, cross_matching=True, min_sp_liability=10_00
+    )
     ex.open_market("1.2")
     for a in ("alice", "bob"):
         ex.deposit(a, 1_000_00)
@@ -233,5 +235,6 @@ def test_the_spec_sketch_of_the_api_runs_as_written() -> None:
     assert ex.order(back.order_id).size_matched == 5_00
     bob = ex.order(lay.order_id)
     assert (bob.size_matched, bob.size_cancelled) == (5_00, 15_00)  # 500 x 3 used, 1500 back
+    assert ex.book("1.2", runner=2, depth=3, virtual=True).available_to_back == []
     with pytest.raises(TypeError):
         ex.place("1.2", runner=1, side="BACK", account="alice")  # no size
