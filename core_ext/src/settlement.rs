@@ -286,6 +286,9 @@ impl Exchange {
         let ml = &mut self.ledger.markets[m as usize];
         ml.settlement = state;
         self.ledger.close_positions(m);
+        // Nothing of a settled market can change: its client order ids are free again (the
+        // gateway's idempotency window remembers them for as long as it promises).
+        self.forget_client_order_ids(m);
         self.emit_kind(EventKind::MarketSettled {
             market: m,
             winners,
@@ -299,6 +302,12 @@ impl Exchange {
                 commission: res.commission,
             });
         }
+    }
+
+    /// Drops the client order ids of market `m`'s orders.
+    pub(crate) fn forget_client_order_ids(&mut self, m: u32) {
+        let orders = &self.orders;
+        self.client_ids.retain(|_, id| orders.at(*id).market != m);
     }
 
     /// Removes a runner (non-runner) with reduction factor `reduction_bp` (percent times 100:

@@ -296,6 +296,13 @@ impl Exchange {
             }
         }
         ex.decode_extensions(&mut r, version)?;
+        // Client order ids of settled markets were forgotten at their settlement.
+        let settled: Vec<u32> = (0..n_markets)
+            .filter(|&m| ex.settlement(m) != crate::ledger::Settlement::Open)
+            .collect();
+        for m in settled {
+            ex.forget_client_order_ids(m);
+        }
         if !r.done() {
             return Err(SnapshotError::Corrupt("trailing bytes"));
         }

@@ -323,3 +323,40 @@ fn a_place_that_errs_leaves_the_clock_alone() {
     ex.place_timed(&req, Some(5_000)).unwrap();
     assert_eq!(ex.now_ms(), 5_000);
 }
+
+#[test]
+fn a_settled_markets_client_order_ids_are_free_again() {
+    let mut ex = exchange(0);
+    let mut req = PlaceRequest {
+        market_id: M,
+        runner: 1,
+        side: Side::Back,
+        tick: parse_tick("3").unwrap(),
+        size: 100,
+        account: "a",
+        client_order_id: Some("c-1"),
+        time_in_force: TimeInForce::Gtc,
+        min_fill_size: None,
+        persistence: Persistence::Lapse,
+    };
+    ex.place(&req).unwrap();
+    assert_eq!(
+        ex.place(&req).unwrap().reject,
+        Some(ErrorCode::DuplicateClientOrderId)
+    );
+    ex.settle_market(M, &[1], &[]).unwrap();
+    let spec = MarketSpec {
+        runners: vec![1, 2],
+        places: 1,
+        bet_delay_ms: 0,
+        min_stake: 2,
+    };
+    ex.create_market("1.2", spec).unwrap();
+    ex.open_market("1.2").unwrap();
+    req.market_id = "1.2";
+    let restored = Exchange::restore(&ex.snapshot()).unwrap();
+    assert!(ex.place(&req).unwrap().reject.is_none());
+    let mut restored = restored;
+    assert!(restored.place(&req).unwrap().reject.is_none());
+    assert_eq!(restored.state_hash(), ex.state_hash());
+}

@@ -9,6 +9,7 @@ http_port = 7879              # /metrics and /healthz; 0 = any free port, -1 = o
 store = "file:./pybet-data"   # `pybet serve` default; memory: | file:PATH | redis://...
 snapshot_every = 100000       # journaled commands between snapshots (0 = never)
 snapshot_interval_s = 60.0    # or seconds between snapshots (0 = never)
+idempotency_window_s = 86400  # client order ids remembered at least this long (and until settled)
 
 [limits]
 rate = 2000                   # orders per second per account (token bucket)
@@ -101,6 +102,8 @@ class GatewayConfig:
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
     snapshot_interval_s: float = 60.0  # seconds between snapshots (if anything changed); 0 = never
     trim_journal: bool = True  # drop journal records behind the oldest kept snapshot
+    # a client order id is remembered until its market settles and for at least this long
+    idempotency_window_s: float = 86_400.0
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
     markets: list[MarketConfig] = field(default_factory=list)

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import heapq
 import logging
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -55,6 +56,9 @@ class _State(msgspec.Struct, array_like=True):
     now_ms: int
     market_delay: dict[str, int]
     cross_markets: list[str] = []  # markets with cross-matching (absent before it existed)
+    # per idempotency entry, in the table's order: (journal ms it was made, its market)
+    idem_meta: list[tuple[int, str]] = []
+    settled_markets: list[str] = []
 
 
 @dataclass(slots=True)
@@ -74,8 +78,18 @@ class BatchResult:
 class EngineCore:
     """Holds the exchange, the pools and the idempotency table; applies commands."""
 
-    def __init__(self, commission_rate: float = 0.0) -> None:
+    def __init__(
+        self, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+    ) -> None:
         self.exchange = pybet.Exchange(commission_rate=commission_rate)
+        #: how long a client order id is remembered at least (and until its market settles)
+        self.idem_window_ms = int(idempotency_window_s * 1000)
+        self.idem_meta: dict[tuple[str, str], tuple[int, str]] = {}
+        # entries in the order they were made (journal time only grows): the next to age out
+        self._idem_queue: deque[tuple[tuple[str, str], int]] = deque()
+        # aged-out entries of markets not yet settled, per market
+        self._idem_waiting: dict[str, list[tuple[str, str]]] = {}
+        self.settled_markets: set[str] = set()
         self.pools: dict[str, pybet.Pool] = {}
         # ticket id -> account, per pool (the pool engine knows no accounts)
         self.pool_owners: dict[str, list[str]] = {}
@@ -104,7 +118,43 @@ class EngineCore:
 
     def begin_batch(self, now_ms: int) -> BatchResult:
         self.now_ms = max(self.now_ms, now_ms)
+        self._expire_idem()
         return BatchResult(replies=[])
+
+    # -- the idempotency window -------------------------------------------------------------
+    def _remember(self, key: tuple[str, str], reply: Reply, market: str) -> None:
+        """The reply a re-used client order id gets, until its market settles and for at least
+        the window (journal time, so that a replay expires exactly what the live run did)."""
+        self.idem[key] = reply
+        self.idem_meta[key] = (self.now_ms, market)
+        self._idem_queue.append((key, self.now_ms))
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        self.idem.pop(key, None)
+        self.idem_meta.pop(key, None)
+
+    def _expire_idem(self) -> None:
+        horizon = self.now_ms - self.idem_window_ms
+        queue, meta = self._idem_queue, self.idem_meta
+        while queue:
+            key, when = queue[0]
+            made = meta.get(key)
+            if made is None or made[0] != when:  # forgotten since, or made again later
+                queue.popleft()
+                continue
+            if when > horizon:
+                return
+            queue.popleft()
+            market = made[1]
+            if market in self.settled_markets or not market:
+                self._forget(key)
+            else:
+                self._idem_waiting.setdefault(market, []).append(key)
+
+    def _market_settled(self, market: str) -> None:
+        self.settled_markets.add(market)
+        for key in self._idem_waiting.pop(market, []):
+            self._forget(key)
 
     def apply(self, account: str, cmd: Any, res: BatchResult) -> msgspec.Struct:
         """Apply one state-changing command; returns the requester's reply. Never raises for
@@ -179,12 +229,12 @@ class EngineCore:
                 raise
             # the client order id is used up by a refused place too: remember the refusal
             refused = p.Reject(cmd.req, exc.code, str(exc), coid)
-            self.idem[(account, coid)] = msgspec.structs.replace(refused, req=0)
+            self._remember((account, coid), msgspec.structs.replace(refused, req=0), cmd.market_id)
             return refused
         reply = self._report(cmd.req, account, rep, res, coid, cmd)
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
-            self.idem[(account, coid)] = msgspec.structs.replace(reply, req=0)
+            self._remember((account, coid), msgspec.structs.replace(reply, req=0), cmd.market_id)
         return reply
 
     def _report(
@@ -279,6 +329,7 @@ class EngineCore:
         elif t is p.MarketAction:
             if cmd.action == "void":
                 self._settled(ex.void_market(cmd.market_id), res)
+                self._market_settled(cmd.market_id)
             else:
                 getattr(ex, _MARKET_ACTIONS[cmd.action])(cmd.market_id)
         elif t is p.RemoveRunner:
@@ -286,6 +337,7 @@ class EngineCore:
         elif t is p.SettleMarket:
             dead_heat = {int(k): v for k, v in cmd.dead_heat.items()} if cmd.dead_heat else None
             self._settled(ex.settle_market(cmd.market_id, cmd.winners, dead_heat), res)
+            self._market_settled(cmd.market_id)
         elif t is p.Deposit:
             ex.deposit(cmd.account, cmd.amount)
             res.notices.append((cmd.account, self.balance(0, cmd.account)))
@@ -480,6 +532,8 @@ class EngineCore:
                 now_ms=self.now_ms,
                 market_delay=dict(sorted(self.market_delay.items())),
                 cross_markets=sorted(self.cross_markets),
+                idem_meta=[self.idem_meta.get(k, (self.now_ms, "")) for k in self.idem],
+                settled_markets=sorted(self.settled_markets),
             )
             return _encoder.encode(st), self._hash_of(ex_hash, idem)
 
@@ -489,17 +543,21 @@ class EngineCore:
         return _encoder.encode(self.idem)  # a map with [account, coid] keys, in order
 
     @classmethod
-    def restore(cls, blob: bytes, commission_rate: float = 0.0) -> EngineCore:
+    def restore(
+        cls, blob: bytes, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+    ) -> EngineCore:
         with _gc_paused():
-            return cls._restore(blob, commission_rate)
+            return cls._restore(blob, commission_rate, idempotency_window_s)
 
     @classmethod
-    def _restore(cls, blob: bytes, commission_rate: float) -> EngineCore:
+    def _restore(
+        cls, blob: bytes, commission_rate: float, idempotency_window_s: float
+    ) -> EngineCore:
         try:
             st = msgspec.msgpack.decode(blob, type=_State)
         except msgspec.MsgspecError as exc:
             raise SnapshotError(f"gateway snapshot does not decode: {exc}") from None
-        core = cls(commission_rate)
+        core = cls(commission_rate, idempotency_window_s)
         core.exchange = pybet.Exchange.restore(st.exchange)
         core.pools = {k: pybet.Pool.restore(v) for k, v in st.pools.items()}
         core.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
@@ -516,6 +574,12 @@ class EngineCore:
         core.now_ms = st.now_ms
         core.market_delay = dict(st.market_delay)
         core.cross_markets = set(st.cross_markets)
+        core.settled_markets = set(st.settled_markets)
+        # A snapshot from before the window: its entries start their window now.
+        metas = st.idem_meta or [(st.now_ms, "")] * len(core.idem)
+        for key, made in zip(core.idem, metas, strict=True):
+            core.idem_meta[key] = (made[0], made[1])
+            core._idem_queue.append((key, made[0]))
         # due times are not in the snapshot: a waiting order is due at most one delay from now
         # (only markets with a bet delay can hold one: no scan of every resting order)
         for market_id, delay in core.market_delay.items():

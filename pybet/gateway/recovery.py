@@ -23,17 +23,19 @@ class Rebuilt:
     accounts: set[str]  # accounts of the deposits and withdrawals replayed
 
 
-def rebuild(rec: Recovered, commission_rate: float = 0.0) -> Rebuilt:
+def rebuild(
+    rec: Recovered, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+) -> Rebuilt:
     """The state ``rec`` describes. Raises ``SnapshotError`` when the snapshot's state hash does
     not match its state, ``StoreError`` when the journal is not contiguous after it (a gap would
     silently lose acknowledged batches)."""
     if rec.snapshot is not None:
-        core = EngineCore.restore(rec.snapshot.state, commission_rate)
+        core = EngineCore.restore(rec.snapshot.state, commission_rate, idempotency_window_s)
         if core.state_hash() != rec.snapshot.state_hash:
             raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
         seq = rec.snapshot.seq
     else:
-        core = EngineCore(commission_rate)
+        core = EngineCore(commission_rate, idempotency_window_s)
         seq = 0
     accounts: set[str] = set()
     commands = 0

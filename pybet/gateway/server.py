@@ -42,7 +42,7 @@ class Gateway:
     def __init__(self, cfg: GatewayConfig, store: Store | None = None) -> None:
         self.cfg = cfg
         self.store = store if store is not None else open_store(cfg.store)
-        self.engine = EngineCore(cfg.commission_rate)
+        self.engine = EngineCore(cfg.commission_rate, cfg.idempotency_window_s)
         self.metrics = Metrics()
         self.encoder = p.Encoder()
         self.md = MarketData(self)
@@ -143,7 +143,7 @@ class Gateway:
         """Newest snapshot (its hash checked), then the journal after it (contiguous), through
         the same ``apply_batch`` path as live batches (pybet/gateway/recovery.py)."""
         rec = await self.store.load()
-        rebuilt = rebuild(rec, self.cfg.commission_rate)
+        rebuilt = rebuild(rec, self.cfg.commission_rate, self.cfg.idempotency_window_s)
         self.engine = rebuilt.core
         self.seq = rebuilt.seq
         self._snapshot_seq = rec.snapshot.seq if rec.snapshot is not None else 0

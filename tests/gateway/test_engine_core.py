@@ -200,3 +200,64 @@ def test_pool_stakes_leave_the_balance_and_payouts_come_back() -> None:
     assert sum(bal.values()) - sum(start.values()) == -(
         pool.settlement.takeout + pool.settlement.breakage
     )  # type: ignore[union-attr]
+
+
+WINDOW_S = 60.0
+
+
+def _windowed() -> EngineCore:
+    core = EngineCore(idempotency_window_s=WINDOW_S)
+    core.apply_batch(1_000, SETUP)
+    core.apply_batch(1_000, [("admin", p.CreateMarket(9, "1.2", [1, 2]))])
+    core.apply_batch(1_000, [("admin", p.MarketAction(9, "1.2", "open"))])
+    return core
+
+
+def _place(core: EngineCore, t: int, market: str, coid: str) -> msgspec.Struct:
+    res = core.apply_batch(t, [("a", p.Place(7, market, 1, "BACK", "3.0", 100, coid))])
+    return res.replies[0]
+
+
+def test_a_client_order_id_is_remembered_until_settled_and_for_the_window() -> None:
+    core = _windowed()
+    first = _place(core, 2_000, "1.1", "k")
+    assert isinstance(first, p.Ack)
+    # Inside the window: the original result.
+    again = _place(core, 2_000 + 59_000, "1.1", "k")
+    assert isinstance(again, p.Ack) and again.duplicate and again.order_id == first.order_id
+    # Past the window, the market still open: still remembered.
+    again = _place(core, 2_000 + 120_000, "1.1", "k")
+    assert isinstance(again, p.Ack) and again.duplicate
+    # Settled past the window: forgotten at once; the id places a new order (in another
+    # market: the settled one takes none).
+    core.apply_batch(200_000, [("admin", p.SettleMarket(8, "1.1", [1]))])
+    fresh = _place(core, 200_001, "1.2", "k")
+    assert isinstance(fresh, p.Ack) and not fresh.duplicate
+    assert fresh.order_id != first.order_id
+
+
+def test_a_settled_markets_ids_stay_for_the_window_then_go() -> None:
+    core = _windowed()
+    first = _place(core, 2_000, "1.1", "s")
+    core.apply_batch(3_000, [("admin", p.SettleMarket(8, "1.1", [2]))])
+    again = _place(core, 30_000, "1.2", "s")  # settled, but inside the window
+    assert isinstance(again, p.Ack) and again.duplicate and again.order_id == first.order_id
+    fresh = _place(core, 2_000 + 61_000, "1.2", "s")
+    assert isinstance(fresh, p.Ack) and not fresh.duplicate
+
+
+def test_the_window_bounds_the_table_and_survives_a_restart() -> None:
+    core = _windowed()
+    for i in range(200):  # 200 ids, one a second, in a market that settles at once
+        core.apply_batch(2_000 + i * 1_000, [("admin", p.CreateMarket(9, f"m{i}", [1, 2]))])
+        core.apply_batch(2_000 + i * 1_000, [("admin", p.MarketAction(9, f"m{i}", "open"))])
+        _place(core, 2_000 + i * 1_000, f"m{i}", f"id{i}")
+        core.apply_batch(2_000 + i * 1_000, [("admin", p.SettleMarket(8, f"m{i}", [1]))])
+    # Only about a window's worth (60 s of one a second) is left, not the history.
+    assert 55 <= len(core.idem) <= 62
+    restored = EngineCore.restore(core.snapshot(), idempotency_window_s=WINDOW_S)
+    assert restored.state_hash() == core.state_hash()
+    for c in (core, restored):
+        c.apply_batch(300_000, [])
+    assert restored.state_hash() == core.state_hash()
+    assert len(core.idem) == 0
