@@ -554,6 +554,8 @@ class Exchange:
         *,
         account_ids: _npt.NDArray[_np.uint32] | None = None,
         order_types: _npt.NDArray[_np.uint8] | None = None,
+        time_in_force: _npt.NDArray[_np.uint8] | None = None,
+        min_fill_sizes: _npt.NDArray[_np.int64] | None = None,
     ) -> dict[str, _npt.NDArray[_Any]]:
         """Place many GTC/LAPSE orders (GIL released). ``accounts`` is one name for every row,
         one name per row, or with ``account_ids`` a table of names indexed per row."""
@@ -577,6 +579,9 @@ class Exchange:
         accounts: str | list[str],
         *,
         account_ids: _npt.NDArray[_np.uint32] | None = None,
+        time_in_force: _npt.NDArray[_np.uint8] | None = None,
+        min_fill_sizes: _npt.NDArray[_np.int64] | None = None,
+        order_types: _npt.NDArray[_np.uint8] | None = None,
     ) -> dict[str, _npt.NDArray[_Any]]:
         """Places (kind 0) and cancels (kind 1) mixed, applied in row order (GIL released).
         A cancel's ``sizes[i]`` is the reduction (0: all of it) and ``targets[i]`` an order id,

@@ -217,3 +217,53 @@ fn typed_rows_place_sp_bets_that_wait_for_the_off() {
     // 1,100 backed (the LOC back at 3.0 is in: 1 + 6000/1100 = 6.45 >= 3.0) against 6,000.
     assert_eq!(ex.starting_prices(M).unwrap()[0].actual, Some(64_545));
 }
+
+#[test]
+fn execute_rows_take_a_time_in_force_and_a_minimum_fill() {
+    use pybet_core::exchange::batch::RowOptions;
+    let mut ex = exchange();
+    // A resting lay of 100 at 3.0; then an IOC back for 150 (fills 100, the rest expires),
+    // a FOK back for 50 with nothing left (killed), and a GTC back for 20 that rests.
+    let lay = batch::place(
+        &mut ex,
+        M,
+        &PlaceColumns {
+            runners: &[11],
+            sides: &[1],
+            ticks: &[tick("3")],
+            sizes: &[100],
+        },
+        &one("b"),
+    );
+    assert_eq!(lay.reject, vec![0]);
+    let opts = RowOptions {
+        time_in_force: &[1, 2, 0],
+        min_fill_sizes: &[0, 0, 0],
+        ..RowOptions::default()
+    };
+    let cols = PlaceColumns {
+        runners: &[11, 11, 11],
+        sides: &[0, 0, 0],
+        ticks: &[tick("3"), tick("3"), tick("3")],
+        sizes: &[150, 50, 20],
+    };
+    let out = batch::execute_with(
+        &mut ex,
+        M,
+        &[KIND_PLACE; 3],
+        &cols,
+        &[0, 0, 0],
+        &opts,
+        &one("a"),
+    );
+    assert_eq!(out.size_matched, vec![100, 0, 0]);
+    assert_eq!(out.size_cancelled[..2], [50, 50]);
+    assert_eq!(out.status[..2], [2, 2]); // complete: nothing rests
+    assert_eq!(out.status[2], 1); // the GTC row rests
+    let bad = RowOptions {
+        time_in_force: &[9],
+        ..RowOptions::default()
+    };
+    let out = batch::execute_with(&mut ex, M, &[KIND_PLACE], &cols, &[0], &bad, &one("a"));
+    assert_eq!(out.reject, vec![ErrorCode::InvalidArgument.as_u8()]);
+}

@@ -265,3 +265,42 @@ def test_execute_many_equals_one_by_one(rows: list[tuple[int, int, int, int, int
     ]
     assert got == expected
     assert batch.state_hash() == one.state_hash()
+
+
+def test_execute_many_takes_a_time_in_force_per_row() -> None:
+    ex = pybet.Exchange()
+    ex.create_market("1.1", runners=[1])
+    ex.open_market("1.1")
+    for a in ("a", "b"):
+        ex.deposit(a, 10**9)
+    ex.place("1.1", 1, "LAY", "3", 100, "b")
+    tick = pybet.ladder.price_to_tick("3")
+    out = ex.execute_many(
+        "1.1",
+        np.zeros(3, np.uint8),
+        np.ones(3, np.int64),
+        np.zeros(3, np.uint8),
+        np.full(3, tick, np.uint16),
+        np.array([150, 50, 20], np.int64),
+        np.zeros(3, np.int64),
+        "a",
+        time_in_force=np.array(
+            [int(pybet.TimeInForce.IOC), int(pybet.TimeInForce.FOK), 0], np.uint8
+        ),
+        min_fill_sizes=np.array([0, 10, 0], np.int64),
+    )
+    assert out["size_matched"].tolist() == [100, 0, 0]
+    assert out["size_cancelled"].tolist() == [50, 50, 0]  # IOC rest expired, FOK killed
+    assert ex.book("1.1", 1).available_to_lay == [(3.0, 20)]  # only the GTC row rests
+    with pytest.raises(pybet.InvalidArgument):
+        ex.execute_many(
+            "1.1",
+            np.zeros(1, np.uint8),
+            np.ones(1, np.int64),
+            np.zeros(1, np.uint8),
+            np.full(1, tick, np.uint16),
+            np.array([10], np.int64),
+            np.zeros(1, np.int64),
+            "a",
+            time_in_force=np.zeros(2, np.uint8),
+        )

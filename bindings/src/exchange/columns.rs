@@ -135,3 +135,23 @@ pub fn extract_accounts(
         rows: Some(rows),
     })
 }
+
+/// An optional per-row column as a slice (empty when not given), checked for `n` rows.
+pub fn optional_column<'a, T: numpy::Element>(
+    column: Option<&'a PyReadonlyArray1<'_, T>>,
+    n: usize,
+    what: &str,
+) -> PyResult<&'a [T]> {
+    match column {
+        None => Ok(&[]),
+        Some(c) => {
+            let s = c.as_slice()?;
+            if s.len() != n {
+                return Err(InvalidArgument::new_err(format!(
+                    "{what} must have one entry per row"
+                )));
+            }
+            Ok(s)
+        }
+    }
+}

@@ -17,7 +17,7 @@ use crate::errors::{
     extract_amount, extract_optional_amount, raise, InvalidArgument, SnapshotError,
 };
 use crate::exchange_types::*;
-use columns::{extract_accounts, place_columns, results_dict};
+use columns::{extract_accounts, optional_column, place_columns, results_dict};
 use convert::{py_event, py_order, py_report};
 
 /// The exchange matching engine. Safe to share between threads: calls run one at a time
@@ -478,7 +478,7 @@ impl PyExchange {
     /// `account_ids`, a table of names that `account_ids[i]` indexes for row i. Per-row problems
     /// are reported in `reject_code` (numeric: see `pybet.REJECT_CODES`), never raised.
     /// `order_types` (optional, `int(pybet.OrderType)` per row) makes rows SP bets.
-    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None, order_types = None))]
+    #[pyo3(signature = (market_id, runners, sides, ticks, sizes, accounts, *, account_ids = None, order_types = None, time_in_force = None, min_fill_sizes = None))]
     #[allow(clippy::too_many_arguments)]
     fn place_many<'py>(
         &self,
@@ -491,21 +491,20 @@ impl PyExchange {
         accounts: &Bound<'py, PyAny>,
         account_ids: Option<PyReadonlyArray1<'py, u32>>,
         order_types: Option<PyReadonlyArray1<'py, u8>>,
+        time_in_force: Option<PyReadonlyArray1<'py, u8>>,
+        min_fill_sizes: Option<PyReadonlyArray1<'py, i64>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let cols = place_columns(&runners, &sides, &ticks, &sizes, None)?;
-        let table = extract_accounts(accounts, account_ids.as_ref(), cols.runners.len())?;
-        let types: &[u8] = match &order_types {
-            Some(t) => t.as_slice()?,
-            None => &[],
+        let n = cols.runners.len();
+        let table = extract_accounts(accounts, account_ids.as_ref(), n)?;
+        let opts = batch::RowOptions {
+            order_types: optional_column(order_types.as_ref(), n, "order_types")?,
+            time_in_force: optional_column(time_in_force.as_ref(), n, "time_in_force")?,
+            min_fill_sizes: optional_column(min_fill_sizes.as_ref(), n, "min_fill_sizes")?,
         };
-        if !types.is_empty() && types.len() != cols.runners.len() {
-            return Err(InvalidArgument::new_err(
-                "order_types must have one entry per row",
-            ));
-        }
         let mut held = self.engine()?;
         let ex: &mut Exchange = &mut held;
-        let out = py.detach(|| batch::place_typed(ex, market_id, &cols, types, &table));
+        let out = py.detach(|| batch::place_with(ex, market_id, &cols, &opts, &table));
         drop(held);
         results_dict(
             py,
@@ -539,7 +538,7 @@ impl PyExchange {
     /// unmatched size; `targets[i]` is an order id, or `-1 - j` for the order placed by row
     /// `j < i` of this call). Returns `order_id` (the new or cancelled order), `status`,
     /// `size_matched`, `size_cancelled` and `reject_code` per row; nothing is raised per row.
-    #[pyo3(signature = (market_id, kinds, runners, sides, ticks, sizes, targets, accounts, *, account_ids = None))]
+    #[pyo3(signature = (market_id, kinds, runners, sides, ticks, sizes, targets, accounts, *, account_ids = None, time_in_force = None, min_fill_sizes = None, order_types = None))]
     #[allow(clippy::too_many_arguments)]
     fn execute_many<'py>(
         &self,
@@ -553,8 +552,20 @@ impl PyExchange {
         targets: PyReadonlyArray1<'py, i64>,
         accounts: &Bound<'py, PyAny>,
         account_ids: Option<PyReadonlyArray1<'py, u32>>,
+        time_in_force: Option<PyReadonlyArray1<'py, u8>>,
+        min_fill_sizes: Option<PyReadonlyArray1<'py, i64>>,
+        order_types: Option<PyReadonlyArray1<'py, u8>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let kinds = kinds.as_slice()?;
+        let opts = batch::RowOptions {
+            order_types: optional_column(order_types.as_ref(), kinds.len(), "order_types")?,
+            time_in_force: optional_column(time_in_force.as_ref(), kinds.len(), "time_in_force")?,
+            min_fill_sizes: optional_column(
+                min_fill_sizes.as_ref(),
+                kinds.len(),
+                "min_fill_sizes",
+            )?,
+        };
         let targets = targets.as_slice()?;
         let cols = place_columns(&runners, &sides, &ticks, &sizes, Some(kinds.len()))?;
         if targets.len() != kinds.len() {
@@ -565,7 +576,8 @@ impl PyExchange {
         let table = extract_accounts(accounts, account_ids.as_ref(), kinds.len())?;
         let mut held = self.engine()?;
         let ex: &mut Exchange = &mut held;
-        let out = py.detach(|| batch::execute(ex, market_id, kinds, &cols, targets, &table));
+        let out =
+            py.detach(|| batch::execute_with(ex, market_id, kinds, &cols, targets, &opts, &table));
         drop(held);
         results_dict(
             py,

@@ -80,6 +80,18 @@ pub fn status_code(s: Option<OrderStatus>) -> u8 {
     }
 }
 
+/// Optional per-row columns of the place rows (an empty slice: the default for every row).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RowOptions<'a> {
+    /// `OrderType as u8` (0 `LIMIT`): an SP bet's size is a lay's liability, a
+    /// `MARKET_ON_CLOSE` bet ignores its tick.
+    pub order_types: &'a [u8],
+    /// `TimeInForce as u8` (0 GTC, 1 IOC, 2 FOK).
+    pub time_in_force: &'a [u8],
+    /// A FOK row's minimum fill (0: the whole size).
+    pub min_fill_sizes: &'a [i64],
+}
+
 /// The order columns of a batch, as slices of equal length.
 #[derive(Debug, Clone, Copy)]
 pub struct PlaceColumns<'a> {
@@ -118,12 +130,18 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 
     fn place(&mut self, i: usize, c: &PlaceColumns<'_>, out: &mut Results) {
-        self.place_typed(i, c, OrderType::Limit as u8, out);
+        self.place_with(i, c, &RowOptions::default(), out);
     }
 
-    /// A place row of order type `order_type` (`OrderType as u8`; an SP bet's size is a lay's
-    /// liability, and a `MARKET_ON_CLOSE` bet ignores its tick).
-    fn place_typed(&mut self, i: usize, c: &PlaceColumns<'_>, order_type: u8, out: &mut Results) {
+    /// A place row with its options (order type, time in force, minimum fill) from `opts`.
+    fn place_with(
+        &mut self,
+        i: usize,
+        c: &PlaceColumns<'_>,
+        opts: &RowOptions<'_>,
+        out: &mut Results,
+    ) {
+        let order_type = opts.order_types.get(i).copied().unwrap_or(0);
         let k = self.accounts.row(i);
         let name = self.accounts.names[k].as_str();
         let rep = self.market.and_then(|m| {
@@ -144,6 +162,13 @@ impl<'e, 'a> Runner<'e, 'a> {
                 1 => Side::Lay,
                 _ => return Err(ErrorCode::InvalidArgument),
             };
+            let time_in_force = match opts.time_in_force.get(i).copied().unwrap_or(0) {
+                0 => TimeInForce::Gtc,
+                1 => TimeInForce::Ioc,
+                2 => TimeInForce::Fok,
+                _ => return Err(ErrorCode::InvalidArgument),
+            };
+            let min_fill_size = opts.min_fill_sizes.get(i).copied().filter(|&m| m != 0);
             let req = PlaceRequest {
                 market_id: self.market_id,
                 runner: c.runners[i],
@@ -152,8 +177,8 @@ impl<'e, 'a> Runner<'e, 'a> {
                 size: c.sizes[i],
                 account: name,
                 client_order_id: None,
-                time_in_force: TimeInForce::Gtc,
-                min_fill_size: None,
+                time_in_force,
+                min_fill_size,
                 persistence: Persistence::Lapse,
             };
             match OrderType::from_u8(order_type) {
@@ -211,13 +236,33 @@ pub fn place_typed(
     order_types: &[u8],
     accounts: &Accounts,
 ) -> Results {
+    let opts = RowOptions {
+        order_types,
+        ..RowOptions::default()
+    };
+    place_with(ex, market_id, cols, &opts, accounts)
+}
+
+/// [`place`] with optional per-row order types, times in force and minimum fills.
+#[must_use]
+pub fn place_with(
+    ex: &mut Exchange,
+    market_id: &str,
+    cols: &PlaceColumns<'_>,
+    opts: &RowOptions<'_>,
+    accounts: &Accounts,
+) -> Results {
     let n = cols.runners.len();
     let mut out = Results::with_capacity(n);
     let mut run = Runner::new(ex, market_id, accounts);
+    let plain = opts.order_types.is_empty()
+        && opts.time_in_force.is_empty()
+        && opts.min_fill_sizes.is_empty();
     for i in 0..n {
-        match order_types.get(i) {
-            Some(&t) if t != OrderType::Limit as u8 => run.place_typed(i, cols, t, &mut out),
-            _ => run.place(i, cols, &mut out),
+        if plain {
+            run.place(i, cols, &mut out);
+        } else {
+            run.place_with(i, cols, opts, &mut out);
         }
     }
     out
@@ -246,12 +291,39 @@ pub fn execute(
     targets: &[i64],
     accounts: &Accounts,
 ) -> Results {
+    execute_with(
+        ex,
+        market_id,
+        kinds,
+        cols,
+        targets,
+        &RowOptions::default(),
+        accounts,
+    )
+}
+
+/// [`execute`] with optional per-row options for its place rows (an IOC needs no second row
+/// to cancel its rest).
+#[must_use]
+pub fn execute_with(
+    ex: &mut Exchange,
+    market_id: &str,
+    kinds: &[u8],
+    cols: &PlaceColumns<'_>,
+    targets: &[i64],
+    opts: &RowOptions<'_>,
+    accounts: &Accounts,
+) -> Results {
     let n = kinds.len();
     let mut out = Results::with_capacity(n);
     let mut run = Runner::new(ex, market_id, accounts);
+    let plain = opts.order_types.is_empty()
+        && opts.time_in_force.is_empty()
+        && opts.min_fill_sizes.is_empty();
     for i in 0..n {
         match kinds[i] {
-            KIND_PLACE => run.place(i, cols, &mut out),
+            KIND_PLACE if plain => run.place(i, cols, &mut out),
+            KIND_PLACE => run.place_with(i, cols, opts, &mut out),
             KIND_CANCEL => {
                 let t = targets[i];
                 let id = if t >= 0 {
