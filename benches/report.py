@@ -53,7 +53,8 @@ def markdown(rep: dict[str, Any]) -> str:
         f"{m['numpy']}, " + ", ".join(f"{k} {v}" for k, v in m["peers"].items()) + ".",
         "Every engine replays the same stream in one process after a warm-up; throughput is the "
         "best of a few runs, latencies come from a separate pass that times every operation "
-        f"(Python timer overhead ~{m['timer_overhead_ns']:.0f} ns included), peak memory is the "
+        f"(Python timer overhead ~{m['timer_overhead_ns']:.0f} ns included; a batch call's time "
+        "is shared by its rows, so the batch rows are per operation too), peak memory is the "
         "rise of the resident high-water mark during a run. Indicative numbers: the machine "
         "is shared.",
         "",
