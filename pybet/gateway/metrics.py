@@ -66,9 +66,17 @@ class Metrics:
         #: (the journal append included), i.e. the server's share of the worst ack latency
         self.batch_latency = Histogram(LATENCY_BOUNDS)
         self.batch_size = Histogram(SIZE_BOUNDS)
+        #: how late the timers' 5 ms sleep wakes: what the loop's longest stall costs everyone
+        self.loop_lag = Histogram(LATENCY_BOUNDS)
+        self.loop_lag_max = 0.0
 
     def inc(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
+
+    def observe_loop_lag(self, lag: float) -> None:
+        lag = max(lag, 0.0)
+        self.loop_lag.observe(lag)
+        self.loop_lag_max = max(self.loop_lag_max, lag)
 
     def render(self) -> str:
         lines: list[str] = []
@@ -85,6 +93,9 @@ class Metrics:
             lines.append(f"pybet_{name} {fn()}")
         lines += self.batch_latency.render("pybet_batch_latency_seconds")
         lines += self.batch_size.render("pybet_batch_commands")
+        lines += self.loop_lag.render("pybet_loop_lag_seconds")
+        lines.append("# TYPE pybet_loop_lag_max_seconds gauge")
+        lines.append(f"pybet_loop_lag_max_seconds {self.loop_lag_max}")
         return "\n".join(lines) + "\n"
 
 

@@ -397,11 +397,14 @@ class Gateway:
             await self.store.trim(snap.seq)
 
     async def _timers(self) -> None:
-        """Bet-delay releases, idle and login timeouts, fail-closed recovery."""
+        """Bet-delay releases, idle and login timeouts, fail-closed recovery; and the loop-lag
+        probe (how late each 5 ms sleep wakes, exported as ``pybet_loop_lag_seconds``)."""
         cfg = self.cfg
         last_sweep = 0.0
         while not self._stopping:
+            slept = time.monotonic()
             await asyncio.sleep(0.005)
+            self.metrics.observe_loop_lag(time.monotonic() - slept - 0.005)
             if self._advance_due() or self._snapshot_due():
                 self._wake.set()
             now = time.monotonic()

@@ -240,6 +240,8 @@ def test_metrics_and_healthz_on_the_side_port() -> None:
             assert "pybet_commands_total" in metrics and "pybet_connections 1" in metrics
             assert 'pybet_batch_latency_seconds_bucket{le="+Inf"}' in metrics
             assert "# TYPE pybet_batch_commands histogram" in metrics
+            assert "# TYPE pybet_loop_lag_seconds histogram" in metrics
+            assert "pybet_loop_lag_max_seconds " in metrics
             assert health == "ok\n"
             await alice.close()
 
