@@ -66,7 +66,9 @@ python - "$HTTP_PORT" <<'PY'
 import sys, urllib.request
 text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
 for line in text.splitlines():
-    if line.startswith(("pybet_batches", "pybet_commands", "pybet_journal_seq", "pybet_replies")):
+    if line.startswith(
+        ("pybet_batches", "pybet_commands", "pybet_journal_seq", "pybet_replies", "pybet_loop_lag_max")
+    ):
         print("  " + line)
 PY
 SEQ=$(journal_seq)
