@@ -141,6 +141,44 @@ pub struct Order {
 }
 
 impl Order {
+    /// A new live limit order of `size`, nothing matched: GTC, LAPSE, no client order id,
+    /// executable. Callers set what differs with struct update syntax.
+    #[inline(always)]
+    #[must_use]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: OrderId,
+        market: u32,
+        runner: u16,
+        side: Side,
+        tick: Tick,
+        size: Money,
+        account: u32,
+    ) -> Self {
+        Order {
+            id,
+            market,
+            runner,
+            side,
+            tick,
+            size,
+            matched: 0,
+            remaining: size,
+            cancelled: 0,
+            matched_value: 0,
+            account,
+            status: OrderStatus::Executable,
+            tif: TimeInForce::Gtc,
+            min_fill: size,
+            persistence: Persistence::Lapse,
+            order_type: OrderType::Limit,
+            client_order_id: None,
+            release_ms: 0,
+            prev: 0,
+            next: 0,
+        }
+    }
+
     /// `(dw, dl)` of its unmatched part in its position: a limit order at its price; an SP
     /// back its stake if the runner loses, an SP lay its liability if the runner wins.
     #[must_use]

@@ -244,6 +244,32 @@ struct Cmd {
     ioc: bool,
 }
 
+impl Cmd {
+    fn request(&self) -> PlaceRequest<'static> {
+        PlaceRequest {
+            market_id: M,
+            runner: self.runner,
+            side: if self.back { Side::Back } else { Side::Lay },
+            tick: self.tick,
+            size: self.size,
+            // Backs from a and b, lays from c: no self-match can leave a crossed book.
+            account: if self.back {
+                ["a", "b"][self.who % 2]
+            } else {
+                "c"
+            },
+            client_order_id: None,
+            time_in_force: if self.ioc {
+                TimeInForce::Ioc
+            } else {
+                TimeInForce::Gtc
+            },
+            min_fill_size: None,
+            persistence: Persistence::Lapse,
+        }
+    }
+}
+
 fn cmd() -> impl Strategy<Value = Cmd> {
     (
         1i64..4,
@@ -274,20 +300,7 @@ proptest! {
             if k == cmds.len() / 2 {
                 snapshot = Some(ex.snapshot());
             }
-            let req = PlaceRequest {
-                market_id: M,
-                runner: c.runner,
-                side: if c.back { Side::Back } else { Side::Lay },
-                tick: c.tick,
-                size: c.size,
-                // Backs from a and b, lays from c: no self-match can leave a crossed book.
-                account: if c.back { ["a", "b"][c.who % 2] } else { "c" },
-                client_order_id: None,
-                time_in_force: if c.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc },
-                min_fill_size: None,
-                persistence: Persistence::Lapse,
-            };
-            ex.place(&req).unwrap();
+            ex.place(&c.request()).unwrap();
             prop_assert!(house_never_loses(&ex), "house exposed after {:?}", c);
             for r in 1..4i64 {
                 let (to_back, to_lay) = ex.book(M, r, 1).unwrap();
@@ -313,20 +326,7 @@ proptest! {
         if let Some(blob) = snapshot {
             let mut replay = Exchange::restore(&blob).unwrap();
             for c in &cmds[cmds.len() / 2..] {
-                let req = PlaceRequest {
-                    market_id: M,
-                    runner: c.runner,
-                    side: if c.back { Side::Back } else { Side::Lay },
-                    tick: c.tick,
-                    size: c.size,
-                    // Backs from a and b, lays from c: no self-match can leave a crossed book.
-                account: if c.back { ["a", "b"][c.who % 2] } else { "c" },
-                    client_order_id: None,
-                    time_in_force: if c.ioc { TimeInForce::Ioc } else { TimeInForce::Gtc },
-                    min_fill_size: None,
-                    persistence: Persistence::Lapse,
-                };
-                replay.place(&req).unwrap();
+                replay.place(&c.request()).unwrap();
             }
             prop_assert_eq!(replay.state_hash(), ex.state_hash());
         }

@@ -11,7 +11,7 @@ use crate::events::EventKind;
 use crate::ladder;
 use crate::market::MarketStatus;
 use crate::order::{Order, OrderStatus};
-use crate::types::{Money, OrderId, OrderType, Persistence, Side, Tick, TimeInForce};
+use crate::types::{Money, OrderId, Side, Tick, TimeInForce};
 
 /// The account through which cross-matched bets are matched. It never deposits, is never
 /// charged commission, and its P&L is >= 0 on every result after every command.
@@ -312,26 +312,8 @@ impl Exchange {
     ) -> OrderId {
         let id = self.orders.next_id();
         self.orders.push(Order {
-            id,
-            market: m,
-            runner: r,
-            side,
-            tick,
-            size,
-            matched: 0,
-            remaining: size,
-            cancelled: 0,
-            matched_value: 0,
-            account: house,
-            status: OrderStatus::Executable,
             tif: TimeInForce::Ioc,
-            min_fill: size,
-            persistence: Persistence::Lapse,
-            order_type: OrderType::Limit,
-            client_order_id: None,
-            release_ms: 0,
-            prev: 0,
-            next: 0,
+            ..Order::new(id, m, r, side, tick, size, house)
         });
         self.emit(EventKind::OrderAccepted {
             order_id: id,

@@ -8,7 +8,7 @@ use crate::events::EventKind;
 use crate::ladder::N_TICKS;
 use crate::market::MarketStatus;
 use crate::order::{Order, OrderStatus};
-use crate::types::{OrderId, OrderType, Persistence};
+use crate::types::{OrderId, Persistence};
 
 impl Exchange {
     // ---------------------------------------------------------------- orders
@@ -92,20 +92,7 @@ impl Exchange {
         req: &PlaceRequest<'_>,
     ) -> PlaceReport {
         if let Err(code) = self.validate_new(m, r, known, req) {
-            self.emit(EventKind::OrderRejected {
-                market: m,
-                account: req.account.into(),
-                code,
-                client_order_id: req.client_order_id.map(Box::from),
-            });
-            let terms = OrderTerms {
-                market: m,
-                runner: r,
-                side: req.side,
-                tick: req.tick,
-                size: req.size,
-            };
-            return PlaceReport::rejected(code, terms);
+            return self.reject_new(m, r, req, req.tick, code);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
         // (With the funds check only deposited, hence interned, accounts get here; the lookup
@@ -129,6 +116,33 @@ impl Exchange {
     pub(super) fn swept(&mut self, m: u32, id: OrderId, report: PlaceReport) -> PlaceReport {
         self.sweep_cross(m);
         self.report(id, report.fills)
+    }
+
+    /// A new order's business rejection: the `OrderRejected` event and the report (its
+    /// terms at `tick`); nothing else changes.
+    #[cold]
+    pub(super) fn reject_new(
+        &mut self,
+        m: u32,
+        r: u16,
+        req: &PlaceRequest<'_>,
+        tick: u16,
+        code: ErrorCode,
+    ) -> PlaceReport {
+        self.emit(EventKind::OrderRejected {
+            market: m,
+            account: req.account.into(),
+            code,
+            client_order_id: req.client_order_id.map(Box::from),
+        });
+        let terms = OrderTerms {
+            market: m,
+            runner: r,
+            side: req.side,
+            tick,
+            size: req.size,
+        };
+        PlaceReport::rejected(code, terms)
     }
 
     pub(super) fn validate_new(
@@ -213,17 +227,6 @@ impl Exchange {
             self.client_ids.insert((account, coid.clone()), id);
         }
         self.orders.push(Order {
-            id,
-            market: m,
-            runner: r,
-            side: req.side,
-            tick: req.tick,
-            size: req.size,
-            matched: 0,
-            remaining: req.size,
-            cancelled: 0,
-            matched_value: 0,
-            account,
             status: if delayed {
                 OrderStatus::Pending
             } else {
@@ -232,11 +235,9 @@ impl Exchange {
             tif: req.time_in_force,
             min_fill: req.min_fill_size.unwrap_or(req.size),
             persistence: req.persistence,
-            order_type: OrderType::Limit,
             client_order_id,
             release_ms,
-            prev: 0,
-            next: 0,
+            ..Order::new(id, m, r, req.side, req.tick, req.size, account)
         });
         self.emit(EventKind::OrderAccepted {
             order_id: id,

@@ -9,14 +9,14 @@
 //! at one price, and what is left of the SP bets lapses.
 
 use super::sp_price::{self, Source, Supply};
-use super::{Exchange, OrderTerms, PlaceReport, PlaceRequest, MAX_SIZE};
+use super::{Exchange, PlaceReport, PlaceRequest, MAX_SIZE};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::exposure::{odds_product, sp_unmatched_delta, FX};
 use crate::ladder::{self, N_TICKS};
 use crate::market::{MarketStatus, StartingPrice};
 use crate::order::{CancelReason, Order, OrderStatus};
-use crate::types::{Money, OrderId, OrderType, Persistence, PriceFx, Side, TimeInForce};
+use crate::types::{Money, OrderId, OrderType, Persistence, PriceFx, Side};
 
 /// One runner's starting-price figures (fixed-point prices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,20 +114,7 @@ impl Exchange {
         };
         let known = self.account_idx_cached(req.account);
         if let Err(code) = self.validate_sp(m, r, known, req) {
-            self.emit(EventKind::OrderRejected {
-                market: m,
-                account: req.account.into(),
-                code,
-                client_order_id: req.client_order_id.map(Box::from),
-            });
-            let terms = OrderTerms {
-                market: m,
-                runner: r,
-                side: req.side,
-                tick,
-                size: req.size,
-            };
-            return Ok(PlaceReport::rejected(code, terms));
+            return Ok(self.reject_new(m, r, req, tick, code));
         }
         let account = match known {
             Some(a) => a,
@@ -191,26 +178,8 @@ impl Exchange {
     ) -> OrderId {
         let id = self.orders.next_id();
         self.orders.push(Order {
-            id,
-            market: m,
-            runner: r,
-            side,
-            tick,
-            size: amount,
-            matched: 0,
-            remaining: amount,
-            cancelled: 0,
-            matched_value: 0,
-            account,
-            status: OrderStatus::Executable,
-            tif: TimeInForce::Gtc,
-            min_fill: amount,
-            persistence: Persistence::Lapse,
             order_type,
-            client_order_id: None,
-            release_ms: 0,
-            prev: 0,
-            next: 0,
+            ..Order::new(id, m, r, side, tick, amount, account)
         });
         if let Some(sp) = self.markets[m as usize].sp.as_mut() {
             sp.bets[usize::from(r)].push(id);
