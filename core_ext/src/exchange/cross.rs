@@ -311,18 +311,9 @@ impl Exchange {
         house: u32,
     ) -> OrderId {
         let id = self.orders.next_id();
-        self.orders.push(Order {
+        self.record_accepted(Order {
             tif: TimeInForce::Ioc,
             ..Order::new(id, m, r, side, tick, size, house)
-        });
-        self.emit(EventKind::OrderAccepted {
-            order_id: id,
-            market: m,
-            runner: r,
-            side,
-            tick,
-            size,
-            account: house,
         });
         self.ledger_accept(id, m, r, house, side, tick, size);
         id

@@ -33,6 +33,18 @@ impl Exchange {
         req: &PlaceRequest<'_>,
         now_ms: Option<i64>,
     ) -> Result<PlaceReport, ErrorCode> {
+        let (m, r) = self.resolve(req)?;
+        if let Some(now) = now_ms {
+            self.set_clock(now);
+        }
+        let known = self.account_idx_cached(req.account);
+        Ok(self.place_at(m, r, known, req))
+    }
+
+    /// A request's market and runner as indices, its tick checked: the errors of a place
+    /// (`UnknownMarket`, `UnknownRunner`, `InvalidPrice`), before anything changes.
+    #[inline(always)]
+    pub(super) fn resolve(&mut self, req: &PlaceRequest<'_>) -> Result<(u32, u16), ErrorCode> {
         let m = self.market_idx_cached(req.market_id)?;
         let r = self.markets[m as usize]
             .runner_index(req.runner)
@@ -40,11 +52,23 @@ impl Exchange {
         if usize::from(req.tick) >= N_TICKS {
             return Err(ErrorCode::InvalidPrice);
         }
-        if let Some(now) = now_ms {
-            self.set_clock(now);
-        }
-        let known = self.account_idx_cached(req.account);
-        Ok(self.place_at(m, r, known, req))
+        Ok((m, r))
+    }
+
+    /// Stores a new order and emits its `OrderAccepted` (the ledger's hold is the caller's:
+    /// it differs between limit orders and SP bets).
+    #[inline(always)]
+    pub(super) fn record_accepted(&mut self, order: Order) {
+        self.emit(EventKind::OrderAccepted {
+            order_id: order.id,
+            market: order.market,
+            runner: order.runner,
+            side: order.side,
+            tick: order.tick,
+            size: order.size,
+            account: order.account,
+        });
+        self.orders.push(order);
     }
 
     /// [`Exchange::place`] with the market and runner already resolved to indices
@@ -226,7 +250,7 @@ impl Exchange {
         if let Some(coid) = &client_order_id {
             self.client_ids.insert((account, coid.clone()), id);
         }
-        self.orders.push(Order {
+        self.record_accepted(Order {
             status: if delayed {
                 OrderStatus::Pending
             } else {
@@ -238,15 +262,6 @@ impl Exchange {
             client_order_id,
             release_ms,
             ..Order::new(id, m, r, req.side, req.tick, req.size, account)
-        });
-        self.emit(EventKind::OrderAccepted {
-            order_id: id,
-            market: m,
-            runner: r,
-            side: req.side,
-            tick: req.tick,
-            size: req.size,
-            account,
         });
         self.ledger_accept(id, m, r, account, req.side, req.tick, req.size);
         id

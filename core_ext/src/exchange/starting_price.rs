@@ -13,7 +13,7 @@ use super::{Exchange, PlaceReport, PlaceRequest, MAX_SIZE};
 use crate::error::ErrorCode;
 use crate::events::EventKind;
 use crate::exposure::{odds_product, sp_unmatched_delta, FX};
-use crate::ladder::{self, N_TICKS};
+use crate::ladder;
 use crate::market::{MarketStatus, StartingPrice};
 use crate::order::{CancelReason, Order, OrderStatus};
 use crate::types::{Money, OrderId, OrderType, Persistence, PriceFx, Side};
@@ -100,13 +100,7 @@ impl Exchange {
         if !order_type.is_starting_price() {
             return self.place(req);
         }
-        let m = self.market_idx_cached(req.market_id)?;
-        let r = self.markets[m as usize]
-            .runner_index(req.runner)
-            .ok_or(ErrorCode::UnknownRunner)?;
-        if usize::from(req.tick) >= N_TICKS {
-            return Err(ErrorCode::InvalidPrice);
-        }
+        let (m, r) = self.resolve(req)?;
         let tick = if order_type == OrderType::LimitOnClose {
             req.tick
         } else {
@@ -177,22 +171,13 @@ impl Exchange {
         order_type: OrderType,
     ) -> OrderId {
         let id = self.orders.next_id();
-        self.orders.push(Order {
+        self.record_accepted(Order {
             order_type,
             ..Order::new(id, m, r, side, tick, amount, account)
         });
         if let Some(sp) = self.markets[m as usize].sp.as_mut() {
             sp.bets[usize::from(r)].push(id);
         }
-        self.emit(EventKind::OrderAccepted {
-            order_id: id,
-            market: m,
-            runner: r,
-            side,
-            tick,
-            size: amount,
-            account,
-        });
         let delta = sp_unmatched_delta(side, amount);
         self.ledger_accept_amounts(id, m, r, account, side, delta, amount);
         id
