@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use pybet_core::exchange::{Exchange, PlaceReport, PlaceRequest, HOUSE_ACCOUNT};
 use pybet_core::ladder::{parse_tick, TICKS};
 use pybet_core::types::{Persistence, Side, Tick, TimeInForce};
-use pybet_core::{ErrorCode, MarketSpec};
+use pybet_core::{ErrorCode, MarketSpec, OrderStatus};
 
 const M: &str = "x";
 
@@ -306,6 +306,20 @@ proptest! {
                 let (to_back, to_lay) = ex.book(M, r, 1).unwrap();
                 if let (Some(b), Some(l)) = (to_back.first(), to_lay.first()) {
                     prop_assert!(b.0 < l.0, "direct book crossed on {}", r);
+                }
+            }
+            // Every level's total is what rests in it, an emptied level's too.
+            let mut resting = std::collections::HashMap::new();
+            for o in ex.orders().filter(|o| o.status == OrderStatus::Executable) {
+                *resting.entry((o.runner, o.side as u8, o.tick)).or_insert(0i64) += o.remaining;
+            }
+            let market = ex.market(M).unwrap();
+            for (ri, book) in market.books.iter().enumerate() {
+                for side in [Side::Back, Side::Lay] {
+                    for tick in 0..pybet_core::ladder::N_TICKS as u16 {
+                        let want = resting.get(&(ri as u16, side as u8, tick)).copied().unwrap_or(0);
+                        prop_assert_eq!(book.side(side).level(tick).total, want, "level total");
+                    }
                 }
             }
             // No resting order can take a virtual offer on its own runner.

@@ -105,3 +105,17 @@ def test_the_house_never_loses_and_volume_is_conserved(
     rep = ex.settle_market(M, winners=[winner])
     assert sum(pnl for _, pnl, _ in rep.accounts) + rep.residue == 0
     assert all(pnl >= 0 for account, pnl, _ in rep.accounts if account == pybet.HOUSE_ACCOUNT)
+
+
+def test_a_sweep_that_fills_a_resting_order_whole_takes_it_out_of_its_level_total() -> None:
+    # Found by test_the_house_never_loses_and_volume_is_conserved: a sweep filled order 27
+    # (runner 2, BACK 1.5) whole, its level kept the 4 it filled, and a later sweep laid
+    # runner 2 at 1.5 for 4 against the 1 resting: the house was left exposed.
+    ex = exchange([1, 2, 3])
+    cmds = [(1, "BACK", "1.2", 1)] * 19 + [(1, "BACK", "1.85", 16)]
+    cmds += [(1, "LAY", "1.2", z) for z in (1, 1, 1, 5, 11)]
+    cmds += [(3, "BACK", "6", 5), (2, "BACK", "1.5", 13), (3, "BACK", "1.85", 8)]
+    cmds += [(1, "BACK", "6", 3), (2, "BACK", "1.5", 1)]
+    for runner, side, price, size in cmds:
+        ex.place(M, runner, side, price, size, "c" if side == "LAY" else "a")
+    assert house_exposure(ex) == 0

@@ -152,11 +152,11 @@ impl Exchange {
                 markets, orders, ..
             } = self;
             let book = markets[m as usize].books[usize::from(r)].side_mut(side);
+            // The fill leaves the level total first: `unlink` only takes out what is left.
+            book.reduce(tick, plan.stake);
             if remaining == 0 {
                 book.unlink(orders, id);
                 orders.at_mut(id).status = OrderStatus::ExecutionComplete;
-            } else {
-                book.reduce(tick, plan.stake);
             }
         }
         debug_assert!(false, "cross-matching sweep did not settle");
