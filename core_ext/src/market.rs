@@ -77,6 +77,9 @@ pub struct Market {
     pub sp: Option<StartingPrice>,
     /// Whether takers also meet virtual offers made from the other runners' books.
     pub cross_matching: bool,
+    /// The ids of its orders the engine holds, in id order: what its settlement frees (not
+    /// state: rebuilt at restore).
+    pub order_ids: Vec<OrderId>,
 }
 
 /// A market's starting-price book: the SP bets waiting for the off, and the result.
@@ -104,6 +107,7 @@ impl Market {
             pending: VecDeque::new(),
             sp: None,
             cross_matching: false,
+            order_ids: Vec::new(),
             spec,
         }
     }

@@ -135,6 +135,8 @@ pub struct Order {
     pub client_order_id: Option<Box<str>>,
     /// When a pending order is released (bet delay), in engine milliseconds.
     pub release_ms: i64,
+    /// Index of its position in the ledger (set when it is accepted).
+    pub(crate) position: u32,
     /// Queue links (order ids, 0 = none) within the price level.
     pub(crate) prev: OrderId,
     pub(crate) next: OrderId,
@@ -174,6 +176,7 @@ impl Order {
             order_type: OrderType::Limit,
             client_order_id: None,
             release_ms: 0,
+            position: 0,
             prev: 0,
             next: 0,
         }
@@ -195,78 +198,206 @@ impl Order {
     }
 }
 
-/// log2 of the number of orders per chunk of the store.
+/// log2 of the number of slots per chunk of the slab.
 const CHUNK_BITS: u32 = 14;
 const CHUNK: usize = 1 << CHUNK_BITS;
+/// log2 of the number of ids per page of the id index.
+const PAGE_BITS: u32 = 10;
+const PAGE: usize = 1 << PAGE_BITS;
 
-/// Storage of every order ever accepted, indexed by `id - 1`: O(1) lookup by id. Orders live
-/// in fixed-size chunks, so that growing the store never moves (or copies) the orders already
-/// in it: no latency spike when a long-running engine passes a power of two, and no transient
-/// double memory.
+/// The orders the engine still holds: every live order, and the finished ones of markets not
+/// yet settled (a market's settlement frees them all, see [`OrderStore::remove`]).
+///
+/// Orders live in a slab of fixed-size chunks with a free list: a freed slot is reused by the
+/// next order, and growing the slab never moves the orders already in it (no latency spike
+/// when a long-running engine passes a power of two, no transient double memory). Ids stay
+/// monotonic; a paged index maps an id to its slot in O(1) without hashing, and a page whose
+/// ids are all gone is dropped, so memory follows what is held, not how many orders were
+/// ever accepted. Slots are invisible: iteration, snapshots and the state hash go by id.
 #[derive(Debug, Clone, Default)]
 pub struct OrderStore {
     chunks: Vec<Vec<Order>>,
-    len: usize,
+    slots: usize,
+    free: Vec<u32>,
+    /// `pages[k][i]` is the slot + 1 (0 = not held) of id `(first_page + k) * PAGE + i + 1`.
+    pages: Vec<Option<Box<[u32; PAGE]>>>,
+    page_held: Vec<u32>,
+    first_page: usize,
+    issued: u64,
+    held: usize,
+}
+
+#[cold]
+#[inline(never)]
+fn not_held(id: OrderId) -> ! {
+    panic!("order {id} is not held")
 }
 
 impl OrderStore {
-    /// The order with this id.
+    /// The slot of an id, if the order is held.
+    #[inline]
+    fn slot_of(&self, id: OrderId) -> Option<usize> {
+        let i = usize::try_from(id.checked_sub(1)?).ok()?;
+        let k = (i >> PAGE_BITS).checked_sub(self.first_page)?;
+        let entry = self.pages.get(k)?.as_ref()?[i & (PAGE - 1)];
+        entry.checked_sub(1).map(|s| s as usize)
+    }
+
+    #[inline]
+    fn slot(&self, s: usize) -> &Order {
+        &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+    }
+
+    /// The order with this id, if it is held.
     #[inline]
     #[must_use]
     pub fn get(&self, id: OrderId) -> Option<&Order> {
-        let i = usize::try_from(id.checked_sub(1)?).ok()?;
-        if i >= self.len {
-            return None;
+        self.slot_of(id).map(|s| self.slot(s))
+    }
+
+    /// The slot of a held order (the engine's own ids: a miss is a bug).
+    #[inline(always)]
+    fn held_slot(&self, id: OrderId) -> usize {
+        let i = (id - 1) as usize;
+        let k = (i >> PAGE_BITS).wrapping_sub(self.first_page);
+        match self.pages.get(k) {
+            Some(Some(page)) => (page[i & (PAGE - 1)] as usize).wrapping_sub(1),
+            _ => not_held(id),
         }
-        Some(&self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)])
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn at(&self, id: OrderId) -> &Order {
-        let i = (id - 1) as usize;
-        &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+        let s = self.held_slot(id);
+        &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn at_mut(&mut self, id: OrderId) -> &mut Order {
-        let i = (id - 1) as usize;
-        &mut self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+        let s = self.held_slot(id);
+        &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
     }
 
-    /// Appends an order; its `id` must be [`OrderStore::next_id`].
+    /// Stores a new order; its `id` must be [`OrderStore::next_id`].
     #[inline(always)]
     pub(crate) fn push(&mut self, order: Order) {
         debug_assert_eq!(order.id, self.next_id());
-        if self.len & (CHUNK - 1) == 0 {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+        self.insert(order);
+    }
+
+    /// Stores an order with an id above every id issued so far (a restore: the ids of
+    /// freed orders are skipped).
+    #[inline]
+    pub(crate) fn insert(&mut self, order: Order) {
+        debug_assert!(order.id > self.issued);
+        let id = order.id;
+        let s = match self.free.pop() {
+            Some(s) => {
+                let s = s as usize;
+                self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)] = order;
+                s
+            }
+            None => {
+                if self.slots & (CHUNK - 1) == 0 {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
+                self.chunks
+                    .last_mut()
+                    .expect("a chunk was just ensured")
+                    .push(order);
+                self.slots += 1;
+                self.slots - 1
+            }
+        };
+        let i = (id - 1) as usize;
+        if self.pages.is_empty() {
+            self.first_page = i >> PAGE_BITS;
         }
-        self.chunks
-            .last_mut()
-            .expect("a chunk was just ensured")
-            .push(order);
-        self.len += 1;
+        let k = (i >> PAGE_BITS) - self.first_page;
+        if self.pages.len() <= k {
+            self.pages.resize_with(k + 1, || None);
+            self.page_held.resize(k + 1, 0);
+        }
+        self.pages[k].get_or_insert_with(|| Box::new([0; PAGE]))[i & (PAGE - 1)] = s as u32 + 1;
+        self.page_held[k] += 1;
+        self.issued = id;
+        self.held += 1;
+    }
+
+    /// Frees an order: its slot goes back to the free list, and an id page left empty is
+    /// dropped. Returns the order, if it was held.
+    pub(crate) fn remove(&mut self, id: OrderId) -> Option<Order> {
+        let s = self.slot_of(id)?;
+        let i = (id - 1) as usize;
+        let k = (i >> PAGE_BITS) - self.first_page;
+        let page = self.pages[k].as_mut().expect("the page of a held order");
+        page[i & (PAGE - 1)] = 0;
+        self.page_held[k] -= 1;
+        if self.page_held[k] == 0 {
+            self.pages[k] = None;
+        }
+        self.held -= 1;
+        self.free.push(s as u32);
+        let placeholder = Order::new(0, 0, 0, Side::Back, 0, 0, 0);
+        let order = std::mem::replace(
+            &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)],
+            placeholder,
+        );
+        self.trim_front();
+        Some(order)
+    }
+
+    /// Drops the leading empty pages once they are most of the index (amortised O(1)); the
+    /// last page stays, as the next id may fall in it.
+    fn trim_front(&mut self) {
+        let limit = self.pages.len().saturating_sub(1);
+        let empty = self.pages[..limit]
+            .iter()
+            .take_while(|p| p.is_none())
+            .count();
+        if empty >= 64 && empty * 2 >= self.pages.len() {
+            self.pages.drain(..empty);
+            self.page_held.drain(..empty);
+            self.first_page += empty;
+        }
     }
 
     /// The next id to hand out.
     #[must_use]
     pub fn next_id(&self) -> OrderId {
-        self.len as OrderId + 1
+        self.issued + 1
     }
 
-    /// Every order, oldest first.
+    /// The last id handed out (0 when none was).
+    #[must_use]
+    pub fn issued(&self) -> u64 {
+        self.issued
+    }
+
+    /// Sets the last id handed out (a restore: the newest orders may have been freed).
+    pub(crate) fn set_issued(&mut self, issued: u64) {
+        debug_assert!(issued >= self.issued);
+        self.issued = issued;
+    }
+
+    /// Every held order, by id.
     pub fn iter(&self) -> impl Iterator<Item = &Order> {
-        self.chunks.iter().flatten()
+        self.pages.iter().flatten().flat_map(move |page| {
+            page.iter()
+                .filter(|&&e| e != 0)
+                .map(move |&e| self.slot(e as usize - 1))
+        })
     }
 
-    /// How many orders were ever accepted.
+    /// How many orders are held.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.len
+        self.held
     }
 
-    /// True when no order was ever accepted.
+    /// True when no order is held.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.held == 0
     }
 }

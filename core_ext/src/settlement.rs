@@ -286,9 +286,7 @@ impl Exchange {
         let ml = &mut self.ledger.markets[m as usize];
         ml.settlement = state;
         self.ledger.close_positions(m);
-        // Nothing of a settled market can change: its client order ids are free again (the
-        // gateway's idempotency window remembers them for as long as it promises).
-        self.forget_client_order_ids(m);
+        self.free_market_orders(m);
         self.emit_kind(EventKind::MarketSettled {
             market: m,
             winners,
@@ -304,10 +302,17 @@ impl Exchange {
         }
     }
 
-    /// Drops the client order ids of market `m`'s orders.
-    pub(crate) fn forget_client_order_ids(&mut self, m: u32) {
-        let orders = &self.orders;
-        self.client_ids.retain(|_, id| orders.at(*id).market != m);
+    /// Frees every order of market `m` (nothing of a settled market can change) and its
+    /// client order ids (the gateway's idempotency window remembers them for as long as it
+    /// promises); what the feed and the settlement result keep is all that remains.
+    pub(crate) fn free_market_orders(&mut self, m: u32) {
+        for id in std::mem::take(&mut self.markets[m as usize].order_ids) {
+            if let Some(order) = self.orders.remove(id) {
+                if let Some(coid) = order.client_order_id {
+                    self.client_ids.remove(&(order.account, coid));
+                }
+            }
+        }
     }
 
     /// Removes a runner (non-runner) with reduction factor `reduction_bp` (percent times 100:

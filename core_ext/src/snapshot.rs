@@ -21,7 +21,10 @@ const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 /// 4: an order type per order, and each market's cross-matching flag and starting-price
 ///    state after the ledger
 ///    (version 3 still restores: its orders are limit orders and no market takes SP bets).
-const VERSION: u32 = 4;
+/// 5: only the orders the engine holds (a settled market's are freed), each with its id,
+///    after the last id issued (versions 3 and 4 restore, their settled markets' orders
+///    freed on the way in).
+const VERSION: u32 = 5;
 const OLDEST_VERSION: u32 = 3;
 
 impl Exchange {
@@ -52,8 +55,10 @@ impl Exchange {
                 w.u64(id);
             }
         }
+        w.u64(self.orders.issued());
         w.u64(self.orders.len() as u64);
         for o in self.orders.iter() {
+            w.u64(o.id);
             w.u32(o.market);
             w.u16(o.runner);
             w.u8(o.side as u8);
@@ -218,10 +223,14 @@ impl Exchange {
             ex.market_index.insert(id, idx);
             ex.markets.push(market);
         }
+        let issued = if version >= 5 { Some(r.u64()?) } else { None };
         let n_orders = r.u64()?;
         let mut client_ids = HashMap::new();
         for i in 0..n_orders {
-            let id = i + 1;
+            let id = if version >= 5 { r.u64()? } else { i + 1 };
+            if id <= ex.orders.issued() || issued.is_some_and(|last| id > last) {
+                return Err(SnapshotError::Corrupt("order id"));
+            }
             let market = r.u32()?;
             if market >= n_markets {
                 return Err(SnapshotError::Corrupt("order market"));
@@ -260,6 +269,7 @@ impl Exchange {
                 } else {
                     None
                 },
+                position: 0,
                 prev: 0,
                 next: 0,
             };
@@ -272,8 +282,10 @@ impl Exchange {
             if let Some(c) = &order.client_order_id {
                 client_ids.insert((order.account, c.clone()), id);
             }
-            ex.orders.push(order);
+            ex.markets[market as usize].order_ids.push(id);
+            ex.orders.insert(order);
         }
+        ex.orders.set_issued(issued.unwrap_or(n_orders));
         ex.client_ids = client_ids;
         for m in 0..n_markets {
             let n = r.u64()?;
@@ -296,12 +308,13 @@ impl Exchange {
             }
         }
         ex.decode_extensions(&mut r, version)?;
-        // Client order ids of settled markets were forgotten at their settlement.
+        // A settled market's orders were freed at its settlement (an older version still
+        // holds them).
         let settled: Vec<u32> = (0..n_markets)
             .filter(|&m| ex.settlement(m) != crate::ledger::Settlement::Open)
             .collect();
         for m in settled {
-            ex.forget_client_order_ids(m);
+            ex.free_market_orders(m);
         }
         if !r.done() {
             return Err(SnapshotError::Corrupt("trailing bytes"));
@@ -311,7 +324,7 @@ impl Exchange {
 
     /// State added after the books: the ledger, then (version 4) the starting-price state.
     fn decode_extensions(&mut self, r: &mut Reader<'_>, version: u32) -> Result<(), SnapshotError> {
-        self.ledger = Ledger::decode(r, self.accounts.len(), &self.markets, self.orders.iter())?;
+        self.ledger = Ledger::decode(r, self.accounts.len(), &self.markets, &mut self.orders)?;
         if version < 4 {
             return Ok(());
         }

@@ -73,6 +73,9 @@ class BatchResult:
     admin: bool = False  # an admin command ran: the engine may have cancelled orders itself
     #: orders placed by this batch's commands (their fills are in their replies)
     reported: set[int] = field(default_factory=set)
+    #: owner and market of the live orders of markets this batch settled or voided: the
+    #: engine frees a settled market's orders, and their cancels are still to be notified
+    closing: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 class EngineCore:
@@ -328,6 +331,7 @@ class EngineCore:
             self.market_delay[cmd.market_id] = cmd.bet_delay_ms
         elif t is p.MarketAction:
             if cmd.action == "void":
+                self._remember_closing(cmd.market_id, res)
                 self._settled(ex.void_market(cmd.market_id), res)
                 self._market_settled(cmd.market_id)
             else:
@@ -336,6 +340,7 @@ class EngineCore:
             ex.remove_runner(cmd.market_id, cmd.runner, cmd.reduction_factor)
         elif t is p.SettleMarket:
             dead_heat = {int(k): v for k, v in cmd.dead_heat.items()} if cmd.dead_heat else None
+            self._remember_closing(cmd.market_id, res)
             self._settled(ex.settle_market(cmd.market_id, cmd.winners, dead_heat), res)
             self._market_settled(cmd.market_id)
         elif t is p.Deposit:
@@ -390,6 +395,18 @@ class EngineCore:
         res.pools.add(cmd.pool_id)
         return p.Done(cmd.req, f"{div.outcome} paid={div.paid}")
 
+    def _remember_closing(self, market_id: str, res: BatchResult) -> None:
+        """Before a settlement frees a market's orders: the batch's events so far are turned
+        into notices while their orders are still there, and the owners of the live orders
+        that the settlement cancels are kept for theirs."""
+        self._drain_events(res)
+        try:
+            live = self.exchange.orders(market_id=market_id, live_only=True)
+        except PybetError:
+            return  # the settlement itself reports the error
+        for o in live:
+            res.closing[o.order_id] = (o.account, market_id)
+
     def _settled(self, report: pybet.SettlementReport, res: BatchResult) -> None:
         """Every account settled on the market learns its new balance."""
         for account, _pnl, _commission in report.accounts:
@@ -425,11 +442,14 @@ class EngineCore:
             ev["code"][mask].tolist(),
             strict=True,
         ):
-            o = ex.order(oid)
-            res.markets.add(o.market_id)
-            res.notices.append(
-                (o.account, p.Cancelled(0, oid, size, o.size_remaining, _REASONS[reason]))
-            )
+            closing = res.closing.get(oid)
+            if closing is not None:  # freed with its settled market: nothing remains
+                (account, market_id), remaining = closing, 0
+            else:
+                o = ex.order(oid)
+                account, market_id, remaining = o.account, o.market_id, o.size_remaining
+            res.markets.add(market_id)
+            res.notices.append((account, p.Cancelled(0, oid, size, remaining, _REASONS[reason])))
 
     def _house_fill_notices(self, ev: dict[str, Any], mask: Any, res: BatchResult) -> None:
         """Fills through the house (cross-matching): a leg fills a resting order on another

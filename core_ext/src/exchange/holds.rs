@@ -112,9 +112,7 @@ impl Exchange {
         let ledger = &mut self.ledger;
         let a = account as usize;
         let p = ledger.ensure_position(account, m, &self.markets);
-        // Ids are dense and accepted in order: `order_pos` is indexed by `id - 1`.
-        debug_assert_eq!(ledger.order_pos.len() as u64, id - 1);
-        ledger.order_pos.push(p as u32);
+        self.orders.at_mut(id).position = p as u32;
         let pos = &mut ledger.positions[p];
         let r = usize::from(r);
         // One side of the amounts moves: a back's stake if the runner loses, a lay's liability
@@ -154,7 +152,7 @@ impl Exchange {
     /// Adds `(dw, dl)` to the position of order `id` on runner `r` (the hold goes stale).
     #[inline]
     pub(crate) fn ledger_move(&mut self, id: OrderId, r: u16, (dw, dl): (i128, i128)) {
-        let p = self.ledger.order_pos[(id - 1) as usize] as usize;
+        let p = self.orders.at(id).position as usize;
         let pos = &mut self.ledger.positions[p];
         pos.apply(usize::from(r), dw, dl);
         pos.stale = true;
@@ -170,14 +168,14 @@ impl Exchange {
         let limit = ladder::TICKS[usize::from(tk.tick)];
         let maker_side = taker_side.opposite();
         let ledger = &mut self.ledger;
-        let taker_pos = ledger.order_pos[(taker - 1) as usize] as usize;
+        let taker_pos = tk.position as usize;
         let mut rest = fills;
         while let Some(first) = rest.first() {
             let price = ladder::TICKS[usize::from(first.tick)];
             let level = rest.iter().take_while(|f| f.tick == first.tick).count();
             let mut matched = 0;
             for f in &rest[..level] {
-                let p = ledger.order_pos[(f.maker_order - 1) as usize] as usize;
+                let p = self.orders.at(f.maker_order).position as usize;
                 // A maker's limit is the fill price.
                 ledger.positions[p].fill(r, maker_side, price, price, f.size);
                 matched += f.size;

@@ -68,6 +68,7 @@ impl Exchange {
             size: order.size,
             account: order.account,
         });
+        self.markets[order.market as usize].order_ids.push(order.id);
         self.orders.push(order);
     }
 

@@ -507,11 +507,11 @@ impl Exchange {
                 o.status = OrderStatus::ExecutionComplete;
             }
             let limit = ladder::TICKS[usize::from(tick)];
-            let pos = self.ledger.order_pos[(e.id - 1) as usize] as usize;
+            let pos = self.orders.at(e.id).position as usize;
             self.ledger.positions[pos].fill(r, side, limit, p, a);
             return;
         }
-        let pos = self.ledger.order_pos[(e.id - 1) as usize] as usize;
+        let pos = self.orders.at(e.id).position as usize;
         match side {
             Side::Back => {
                 // The stake was already lost if the runner loses; now it also wins at the SP.

@@ -72,7 +72,8 @@ impl Exchange {
         self.orders.get(id)
     }
 
-    /// Every order ever accepted, oldest first.
+    /// Every order the engine holds (live, or finished in a market not yet settled), oldest
+    /// first.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
         self.orders.iter()
     }
@@ -108,6 +109,13 @@ impl Exchange {
     /// How many orders were ever accepted (the last order id).
     #[must_use]
     pub fn order_count(&self) -> usize {
+        self.orders.issued() as usize
+    }
+
+    /// How many orders the engine holds: the live ones and the finished ones of markets not
+    /// yet settled (a settlement frees its market's orders).
+    #[must_use]
+    pub fn held_order_count(&self) -> usize {
         self.orders.len()
     }
 

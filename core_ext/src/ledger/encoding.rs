@@ -4,7 +4,7 @@ use super::{Ledger, MarketLedger, Settlement, PPM};
 use crate::codec::{Reader, SnapshotError, Writer};
 use crate::exposure::Lot;
 use crate::market::Market;
-use crate::order::Order;
+use crate::order::OrderStore;
 
 impl Ledger {
     /// Appends the ledger to a snapshot body.
@@ -41,12 +41,13 @@ impl Ledger {
     }
 
     /// Decodes [`Ledger::encode`] for an engine with `n_accounts` accounts, these `markets`
-    /// and `orders`; exposures are recomputed from the positions.
-    pub(crate) fn decode<'o>(
+    /// and `orders` (whose ledger positions it sets); exposures are recomputed from the
+    /// positions.
+    pub(crate) fn decode(
         r: &mut Reader<'_>,
         n_accounts: usize,
         markets: &[Market],
-        orders: impl Iterator<Item = &'o Order>,
+        orders: &mut OrderStore,
     ) -> Result<Ledger, SnapshotError> {
         let mut ledger = Ledger {
             commission_ppm: r.u32()?,
@@ -114,11 +115,13 @@ impl Ledger {
                 ledger.close_positions(m as u32);
             }
         }
-        for o in orders {
+        let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
+        for id in ids {
+            let o = orders.at_mut(id);
             let p = ledger
                 .position_of(o.account, o.market)
                 .ok_or(SnapshotError::Corrupt("order without a position"))?;
-            ledger.order_pos.push(p as u32);
+            o.position = p as u32;
         }
         Ok(ledger)
     }

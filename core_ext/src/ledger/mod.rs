@@ -67,8 +67,6 @@ pub struct Ledger {
     pub markets: Vec<MarketLedger>,
     /// The exchange's commission rate in parts per million.
     pub commission_ppm: u32,
-    /// Position of every order (indexed by `id - 1`): the hooks skip the hash lookup.
-    pub order_pos: Vec<u32>,
     /// The position each account touched last (a cache, not state: accounts mostly keep
     /// trading the same market, so this skips the hash lookup).
     pub last: Vec<u32>,
