@@ -8,13 +8,14 @@ use crate::types::{Money, OrderId, Tick};
 
 const WORDS: usize = N_TICKS.div_ceil(64);
 
-/// A price level: a FIFO queue of order ids and its total unmatched size.
+/// A price level: a FIFO queue of orders (by their store links, see `OrderStore::link_of`)
+/// and its total unmatched size.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Level {
-    /// Oldest order (0 = empty).
-    pub head: OrderId,
-    /// Newest order.
-    pub tail: OrderId,
+    /// Oldest order's link (0 = empty).
+    pub(crate) head: u32,
+    /// Newest order's link.
+    pub(crate) tail: u32,
     /// Sum of the resting orders' unmatched size.
     pub total: Money,
 }
@@ -45,51 +46,74 @@ impl SideBook {
 
     /// Appends an order (already holding its unmatched size) at the back of its level.
     pub(crate) fn push_back(&mut self, orders: &mut OrderStore, id: OrderId) {
+        let link = orders.link_of(id);
         let (tick, remaining) = {
-            let o = orders.at(id);
+            let o = orders.linked(link);
             (o.tick, o.remaining)
         };
         let level = &mut self.levels[usize::from(tick)];
         let tail = level.tail;
         {
-            let o = orders.at_mut(id);
+            let o = orders.linked_mut(link);
             o.prev = tail;
             o.next = 0;
         }
         if tail == 0 {
-            level.head = id;
+            level.head = link;
             self.occupied[usize::from(tick) / 64] |= 1 << (tick % 64);
         } else {
-            orders.at_mut(tail).next = id;
+            orders.linked_mut(tail).next = link;
         }
-        level.tail = id;
+        level.tail = link;
         level.total += remaining;
     }
 
     /// Removes an order from its level; its current unmatched size leaves the level total.
     pub(crate) fn unlink(&mut self, orders: &mut OrderStore, id: OrderId) {
+        let link = orders.link_of(id);
+        self.unlink_at(orders, link);
+    }
+
+    /// [`SideBook::unlink`] of the order at a link (the matching walk has the link).
+    pub(crate) fn unlink_at(&mut self, orders: &mut OrderStore, link: u32) {
         let (tick, prev, next, remaining) = {
-            let o = orders.at(id);
+            let o = orders.linked(link);
             (o.tick, o.prev, o.next, o.remaining)
         };
         let level = &mut self.levels[usize::from(tick)];
         if prev == 0 {
             level.head = next;
         } else {
-            orders.at_mut(prev).next = next;
+            orders.linked_mut(prev).next = next;
         }
         if next == 0 {
             level.tail = prev;
         } else {
-            orders.at_mut(next).prev = prev;
+            orders.linked_mut(next).prev = prev;
         }
         level.total -= remaining;
         if level.head == 0 {
             self.occupied[usize::from(tick) / 64] &= !(1 << (tick % 64));
         }
-        let o = orders.at_mut(id);
+        let o = orders.linked_mut(link);
         o.prev = 0;
         o.next = 0;
+    }
+
+    /// The ids of a level's orders, oldest first.
+    pub fn queue<'a>(
+        &self,
+        orders: &'a OrderStore,
+        tick: Tick,
+    ) -> impl Iterator<Item = OrderId> + 'a {
+        let mut cur = self.levels[usize::from(tick)].head;
+        std::iter::from_fn(move || {
+            (cur != 0).then(|| {
+                let o = orders.linked(cur);
+                cur = o.next;
+                o.id
+            })
+        })
     }
 
     /// Lowers a level's total (a fill or a size reduction that keeps queue position).

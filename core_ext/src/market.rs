@@ -123,6 +123,13 @@ impl Market {
             .map(|i| i as u16)
     }
 
+    /// Frees the books of a settled market (no order rests on it again): 16.8 KB a runner.
+    pub(crate) fn release_books(&mut self) {
+        self.books = Vec::new();
+        self.pending = VecDeque::new();
+        self.order_ids = Vec::new();
+    }
+
     /// True when the bet delay applies to new orders now.
     #[inline]
     #[must_use]

@@ -137,9 +137,10 @@ pub struct Order {
     pub release_ms: i64,
     /// Index of its position in the ledger (set when it is accepted).
     pub(crate) position: u32,
-    /// Queue links (order ids, 0 = none) within the price level.
-    pub(crate) prev: OrderId,
-    pub(crate) next: OrderId,
+    /// Queue links within the price level: the neighbours' store links
+    /// ([`OrderStore::link_of`], 0 = none), so that the matching walk needs no id lookup.
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
 }
 
 impl Order {
@@ -264,6 +265,25 @@ impl OrderStore {
             Some(Some(page)) => (page[i & (PAGE - 1)] as usize).wrapping_sub(1),
             _ => not_held(id),
         }
+    }
+
+    /// The link of a held order (its slot + 1): what the queues of the book hold.
+    #[inline(always)]
+    pub(crate) fn link_of(&self, id: OrderId) -> u32 {
+        self.held_slot(id) as u32 + 1
+    }
+
+    /// The order at a link.
+    #[inline(always)]
+    pub(crate) fn linked(&self, link: u32) -> &Order {
+        let s = link as usize - 1;
+        &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+    }
+
+    #[inline(always)]
+    pub(crate) fn linked_mut(&mut self, link: u32) -> &mut Order {
+        let s = link as usize - 1;
+        &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
     }
 
     #[inline(always)]

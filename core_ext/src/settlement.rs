@@ -285,8 +285,10 @@ impl Exchange {
     ) {
         let ml = &mut self.ledger.markets[m as usize];
         ml.settlement = state;
+        ml.winners.clone_from(&winners);
         self.ledger.close_positions(m);
-        self.free_market_orders(m);
+        self.ledger.free_positions_of(m, results.to_vec());
+        self.free_settled_market(m);
         self.emit_kind(EventKind::MarketSettled {
             market: m,
             winners,
@@ -302,10 +304,10 @@ impl Exchange {
         }
     }
 
-    /// Frees every order of market `m` (nothing of a settled market can change) and its
-    /// client order ids (the gateway's idempotency window remembers them for as long as it
+    /// Frees every order of market `m` (nothing of a settled market can change), its books
+    /// and its client order ids (the gateway's idempotency window remembers them for as long as it
     /// promises); what the feed and the settlement result keep is all that remains.
-    pub(crate) fn free_market_orders(&mut self, m: u32) {
+    pub(crate) fn free_settled_market(&mut self, m: u32) {
         for id in std::mem::take(&mut self.markets[m as usize].order_ids) {
             if let Some(order) = self.orders.remove(id) {
                 if let Some(coid) = order.client_order_id {
@@ -313,6 +315,7 @@ impl Exchange {
                 }
             }
         }
+        self.markets[m as usize].release_books();
     }
 
     /// Removes a runner (non-runner) with reduction factor `reduction_bp` (percent times 100:

@@ -274,7 +274,7 @@ impl Exchange {
                 next: 0,
             };
             if order.account >= n_accounts
-                || usize::from(order.runner) >= ex.markets[market as usize].books.len()
+                || usize::from(order.runner) >= ex.markets[market as usize].spec.runners.len()
                 || usize::from(order.tick) >= crate::ladder::N_TICKS
             {
                 return Err(SnapshotError::Corrupt("order fields"));
@@ -314,7 +314,7 @@ impl Exchange {
             .filter(|&m| ex.settlement(m) != crate::ledger::Settlement::Open)
             .collect();
         for m in settled {
-            ex.free_market_orders(m);
+            ex.free_settled_market(m);
         }
         if !r.done() {
             return Err(SnapshotError::Corrupt("trailing bytes"));
@@ -324,7 +324,13 @@ impl Exchange {
 
     /// State added after the books: the ledger, then (version 4) the starting-price state.
     fn decode_extensions(&mut self, r: &mut Reader<'_>, version: u32) -> Result<(), SnapshotError> {
-        self.ledger = Ledger::decode(r, self.accounts.len(), &self.markets, &mut self.orders)?;
+        self.ledger = Ledger::decode(
+            r,
+            self.accounts.len(),
+            &self.markets,
+            &mut self.orders,
+            version,
+        )?;
         if version < 4 {
             return Ok(());
         }

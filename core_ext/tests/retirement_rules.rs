@@ -86,6 +86,17 @@ fn a_settled_markets_orders_leave_the_snapshot_and_the_listing() {
         "only the live market's order is held"
     );
     assert_eq!(ex.order_count(), 30_001, "ids stay monotonic");
+    assert!(
+        ex.market("race").unwrap().books.is_empty(),
+        "its books are freed"
+    );
+    assert_eq!(ex.book("race", 1, 5).unwrap(), (Vec::new(), Vec::new()));
+    let (winners, results) = ex.settlement_result("race").unwrap().unwrap();
+    assert_eq!(winners, &[0]);
+    let pnl: Vec<(u32, i64)> = results.iter().map(|r| (r.account, r.pnl)).collect();
+    // alice backed 10,000 pairs at 2.0 for 100 and won; bob laid them; carol's were cancelled.
+    assert_eq!(pnl, vec![(0, 1_000_000), (1, -1_000_000), (2, 0)]);
+    assert_eq!(ex.settlement_result("live").unwrap(), None);
     let after = ex.snapshot().len();
     assert!(
         after < before + 2_048,

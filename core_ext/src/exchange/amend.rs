@@ -46,7 +46,8 @@ impl Exchange {
             }
             OrderStatus::Executable => {
                 let side_book = market.books[usize::from(r)].side_mut(side);
-                let resting = orders.at(id).prev != 0 || side_book.level(tick).head == id;
+                let resting =
+                    orders.at(id).prev != 0 || side_book.level(tick).head == orders.link_of(id);
                 if resting {
                     if full {
                         side_book.unlink(orders, id);

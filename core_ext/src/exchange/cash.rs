@@ -145,6 +145,20 @@ impl Exchange {
         self.ledger.markets[m as usize].settlement
     }
 
+    /// What stays of a settled or voided market: its winners (runner indices) and each
+    /// account's P&L and commission, in first-acted order (`None` while it is not settled).
+    ///
+    /// # Errors
+    /// `UnknownMarket`.
+    #[allow(clippy::type_complexity)]
+    pub fn settlement_result(
+        &self,
+        market_id: &str,
+    ) -> Result<Option<(&[u16], &[crate::settlement::AccountResult])>, ErrorCode> {
+        let ml = &self.ledger.markets[self.market_idx(market_id)? as usize];
+        Ok((ml.settlement != Settlement::Open).then(|| (&ml.winners[..], &ml.results[..])))
+    }
+
     /// The exposure of an account on a market recomputed from scratch (matched bets plus every
     /// live order): what the incremental cache must always equal. For tests and audits.
     #[must_use]

@@ -186,14 +186,16 @@ impl Exchange {
             Side::Back => Box::new(book.backs.iter_asc()),
             Side::Lay => Box::new(book.lays.iter_desc()),
         };
-        for (tick, level) in levels {
+        for (tick, _) in levels {
             cross_price::plan_over(side, &offers, tick, Money::MAX)?;
-            let mut cur = level.head;
-            while cur != 0 {
-                if let Some(plan) = self.virtual_offer(cur) {
-                    return Some((cur, plan));
+            let queue = match side {
+                Side::Back => book.backs.queue(&self.orders, tick),
+                Side::Lay => book.lays.queue(&self.orders, tick),
+            };
+            for id in queue {
+                if let Some(plan) = self.virtual_offer(id) {
+                    return Some((id, plan));
                 }
-                cur = self.orders.at(cur).next;
             }
         }
         None

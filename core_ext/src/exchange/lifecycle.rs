@@ -169,12 +169,8 @@ impl Exchange {
         let mut out = Vec::new();
         for book in &self.markets[m as usize].books {
             for side in [&book.backs, &book.lays] {
-                for (_, level) in side.iter_asc() {
-                    let mut cur = level.head;
-                    while cur != 0 {
-                        out.push(cur);
-                        cur = self.orders.at(cur).next;
-                    }
+                for (tick, _) in side.iter_asc() {
+                    out.extend(side.queue(&self.orders, tick));
                 }
             }
         }

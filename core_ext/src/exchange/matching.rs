@@ -114,7 +114,7 @@ impl Exchange {
         while let Some(t) = tick {
             let mut cur = makers.level(t).head;
             while cur != 0 {
-                let maker = self.orders.at(cur);
+                let maker = self.orders.linked(cur);
                 if maker.account != o.account {
                     total += maker.remaining;
                     if total >= enough {
@@ -153,6 +153,7 @@ impl Exchange {
             next_seq,
             ..
         } = self;
+        let tl = orders.link_of(taker);
         let book = &mut markets[m as usize].books[usize::from(r)];
         let makers = book.side_mut(side.opposite());
         let mut tick = match side {
@@ -164,13 +165,13 @@ impl Exchange {
             let price = ladder::TICKS[usize::from(t)];
             let mut cur = makers.level(t).head;
             while cur != 0 {
-                let taker_remaining = orders.at(taker).remaining;
+                let taker_remaining = orders.linked(tl).remaining;
                 if taker_remaining == 0 {
                     break 'levels;
                 }
-                let (next, maker_account, maker_remaining) = {
-                    let mk = orders.at(cur);
-                    (mk.next, mk.account, mk.remaining)
+                let (next, maker_account, maker_remaining, maker_id) = {
+                    let mk = orders.linked(cur);
+                    (mk.next, mk.account, mk.remaining, mk.id)
                 };
                 if maker_account == account {
                     cur = next; // self-match: skip, the resting order keeps its place
@@ -178,24 +179,24 @@ impl Exchange {
                 }
                 let size = taker_remaining.min(maker_remaining);
                 if size == maker_remaining {
-                    makers.unlink(orders, cur);
-                    let mk = orders.at_mut(cur);
+                    makers.unlink_at(orders, cur);
+                    let mk = orders.linked_mut(cur);
                     mk.status = OrderStatus::ExecutionComplete;
                     mk.remaining = 0;
                 } else {
                     makers.reduce(t, size);
-                    orders.at_mut(cur).remaining -= size;
+                    orders.linked_mut(cur).remaining -= size;
                 }
                 let value = size as u64 * price as u64;
-                let mk = orders.at_mut(cur);
+                let mk = orders.linked_mut(cur);
                 mk.matched += size;
                 mk.matched_value += value;
-                let tk = orders.at_mut(taker);
+                let tk = orders.linked_mut(tl);
                 tk.remaining -= size;
                 tk.matched += size;
                 tk.matched_value += value;
                 fills.push(FillInfo {
-                    maker_order: cur,
+                    maker_order: maker_id,
                     maker_account,
                     tick: t,
                     size,
@@ -206,7 +207,7 @@ impl Exchange {
                     EventKind::Fill {
                         market: m,
                         runner: r,
-                        maker_order: cur,
+                        maker_order: maker_id,
                         taker_order: taker,
                         maker_account,
                         taker_account: account,
@@ -217,7 +218,7 @@ impl Exchange {
                 );
                 cur = next;
             }
-            if orders.at(taker).remaining == 0 {
+            if orders.linked(tl).remaining == 0 {
                 break;
             }
             tick = next_level(makers, side, t, limit);

@@ -198,7 +198,10 @@ impl Exchange {
         let r = market
             .runner_index(runner)
             .ok_or(ErrorCode::UnknownRunner)?;
-        let book = &market.books[usize::from(r)];
+        // A settled market's books are freed: nothing rests there.
+        let Some(book) = market.books.get(usize::from(r)) else {
+            return Ok((Vec::new(), Vec::new()));
+        };
         let to_back = book
             .lays
             .iter_desc()

@@ -5,6 +5,7 @@ use crate::codec::{Reader, SnapshotError, Writer};
 use crate::exposure::Lot;
 use crate::market::Market;
 use crate::order::OrderStore;
+use crate::settlement::AccountResult;
 
 impl Ledger {
     /// Appends the ledger to a snapshot body.
@@ -22,6 +23,20 @@ impl Ledger {
                     w.u32(p);
                 }
                 None => w.u8(0),
+            }
+            if ml.settlement != Settlement::Open {
+                // What stays of a settled market: its winners and per-account result.
+                w.u32(ml.winners.len() as u32);
+                for &r in &ml.winners {
+                    w.u16(r);
+                }
+                w.u32(ml.results.len() as u32);
+                for res in &ml.results {
+                    w.u32(res.account);
+                    w.i64(res.pnl);
+                    w.i64(res.commission);
+                }
+                continue;
             }
             w.u32(ml.positions.len() as u32);
             for &p in &ml.positions {
@@ -48,6 +63,7 @@ impl Ledger {
         n_accounts: usize,
         markets: &[Market],
         orders: &mut OrderStore,
+        version: u32,
     ) -> Result<Ledger, SnapshotError> {
         let mut ledger = Ledger {
             commission_ppm: r.u32()?,
@@ -77,6 +93,28 @@ impl Ledger {
                 ..MarketLedger::default()
             };
             ledger.markets.push(ml);
+            if version >= 5 && ledger.markets[m].settlement != Settlement::Open {
+                let ml = &mut ledger.markets[m];
+                for _ in 0..r.u32()? {
+                    let w = r.u16()?;
+                    if usize::from(w) >= n {
+                        return Err(SnapshotError::Corrupt("winner"));
+                    }
+                    ml.winners.push(w);
+                }
+                for _ in 0..r.u32()? {
+                    let res = AccountResult {
+                        account: r.u32()?,
+                        pnl: r.i64()?,
+                        commission: r.i64()?,
+                    };
+                    if res.account as usize >= n_accounts {
+                        return Err(SnapshotError::Corrupt("result account"));
+                    }
+                    ml.results.push(res);
+                }
+                continue;
+            }
             let n_pos = r.u32()?;
             for _ in 0..n_pos {
                 let account = r.u32()?;
@@ -112,12 +150,17 @@ impl Ledger {
                 ledger.refresh(p, market);
             }
             if ledger.markets[m].settlement != Settlement::Open {
+                // An older snapshot's settled market: its result was not kept, only freed.
                 ledger.close_positions(m as u32);
+                ledger.free_positions_of(m as u32, Vec::new());
             }
         }
         let ids: Vec<_> = orders.iter().map(|o| o.id).collect();
         for id in ids {
             let o = orders.at_mut(id);
+            if ledger.markets[o.market as usize].settlement != Settlement::Open {
+                continue; // an older snapshot's settled market: its orders are freed next
+            }
             let p = ledger
                 .position_of(o.account, o.market)
                 .ok_or(SnapshotError::Corrupt("order without a position"))?;

@@ -46,6 +46,11 @@ pub struct MarketLedger {
     pub commission_ppm: Option<u32>,
     /// Settlement state.
     pub settlement: Settlement,
+    /// A settled or voided market's result: per account (in first-acted order) its P&L and
+    /// commission. What stays of the market's positions, which settlement frees.
+    pub results: Vec<crate::settlement::AccountResult>,
+    /// A settled market's winners (runner indices; none for a void).
+    pub winners: Vec<u16>,
 }
 
 /// Balances, held exposures and positions of every account.
@@ -59,8 +64,10 @@ pub struct Ledger {
     /// Per account index, its positions on markets not yet settled (what `tighten` and
     /// `available` walk).
     pub open: Vec<Vec<u32>>,
-    /// Every position.
+    /// Every position of a market not yet settled (a settled market's slots are free).
     pub positions: Vec<Position>,
+    /// Free slots of `positions`.
+    pub free_positions: Vec<u32>,
     /// `(account, market)` to position.
     pub index: PositionIndex,
     /// One entry per market, parallel to the exchange's markets.
@@ -145,8 +152,16 @@ impl Ledger {
             return p as usize;
         }
         let n = markets[market as usize].spec.runners.len();
-        let p = self.positions.len();
-        self.positions.push(Position::new(account, market, n));
+        let p = match self.free_positions.pop() {
+            Some(p) => {
+                self.positions[p as usize] = Position::new(account, market, n);
+                p as usize
+            }
+            None => {
+                self.positions.push(Position::new(account, market, n));
+                self.positions.len() - 1
+            }
+        };
         self.index.insert(key(account, market), p as u32);
         self.markets[market as usize].positions.push(p as u32);
         self.open[account as usize].push(p as u32);
@@ -202,6 +217,25 @@ impl Ledger {
             pos.held = 0;
             pos.stale = false;
             self.open[a].retain(|&q| q != p);
+        }
+    }
+
+    /// Frees a settled market's positions, keeping `results` as what remains of them.
+    pub(crate) fn free_positions_of(
+        &mut self,
+        m: u32,
+        results: Vec<crate::settlement::AccountResult>,
+    ) {
+        let ml = &mut self.markets[m as usize];
+        ml.results = results;
+        for p in std::mem::take(&mut ml.positions) {
+            let account = self.positions[p as usize].account;
+            self.index.remove(&key(account, m));
+            if self.last.get(account as usize) == Some(&p) {
+                self.last[account as usize] = u32::MAX;
+            }
+            self.positions[p as usize] = Position::new(account, u32::MAX, 0);
+            self.free_positions.push(p);
         }
     }
 
