@@ -291,6 +291,7 @@ impl Exchange {
             taker_side: side,
         });
         let fill = FillInfo {
+            maker_position: self.orders.at(maker).position,
             maker_order: maker,
             maker_account: house,
             tick: plan.tick,

@@ -175,7 +175,7 @@ impl Exchange {
             let level = rest.iter().take_while(|f| f.tick == first.tick).count();
             let mut matched = 0;
             for f in &rest[..level] {
-                let p = self.orders.at(f.maker_order).position as usize;
+                let p = f.maker_position as usize;
                 // A maker's limit is the fill price.
                 ledger.positions[p].fill(r, maker_side, price, price, f.size);
                 matched += f.size;

@@ -169,9 +169,9 @@ impl Exchange {
                 if taker_remaining == 0 {
                     break 'levels;
                 }
-                let (next, maker_account, maker_remaining, maker_id) = {
+                let (next, maker_account, maker_remaining, maker_id, maker_position) = {
                     let mk = orders.linked(cur);
-                    (mk.next, mk.account, mk.remaining, mk.id)
+                    (mk.next, mk.account, mk.remaining, mk.id, mk.position)
                 };
                 if maker_account == account {
                     cur = next; // self-match: skip, the resting order keeps its place
@@ -200,6 +200,7 @@ impl Exchange {
                     maker_account,
                     tick: t,
                     size,
+                    maker_position,
                 });
                 emit(
                     events,

@@ -45,6 +45,8 @@ pub struct FillInfo {
     pub tick: Tick,
     /// Size.
     pub size: Money,
+    /// The maker's ledger position (so that the fill hooks look nothing up).
+    pub(crate) maker_position: u32,
 }
 
 /// What an order is (or, for a rejection, would have been): enough to describe it without
