@@ -127,7 +127,6 @@ impl Market {
     pub(crate) fn release_books(&mut self) {
         self.books = Vec::new();
         self.pending = VecDeque::new();
-        self.order_ids = Vec::new();
     }
 
     /// True when the bet delay applies to new orders now.

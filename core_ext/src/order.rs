@@ -224,6 +224,8 @@ pub struct OrderStore {
     pages: Vec<Option<Box<[u32; PAGE]>>>,
     page_held: Vec<u32>,
     first_page: usize,
+    /// How many of the first pages are known to be empty (see `trim_front`).
+    leading_empty: usize,
     issued: u64,
     held: usize,
 }
@@ -244,9 +246,14 @@ impl OrderStore {
         entry.checked_sub(1).map(|s| s as usize)
     }
 
-    #[inline]
+    #[inline(always)]
     fn slot(&self, s: usize) -> &Order {
         &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+    }
+
+    #[inline(always)]
+    fn slot_mut(&mut self, s: usize) -> &mut Order {
+        &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
     }
 
     /// The order with this id, if it is held.
@@ -276,26 +283,23 @@ impl OrderStore {
     /// The order at a link.
     #[inline(always)]
     pub(crate) fn linked(&self, link: u32) -> &Order {
-        let s = link as usize - 1;
-        &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+        self.slot(link as usize - 1)
     }
 
     #[inline(always)]
     pub(crate) fn linked_mut(&mut self, link: u32) -> &mut Order {
-        let s = link as usize - 1;
-        &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+        self.slot_mut(link as usize - 1)
     }
 
     #[inline(always)]
     pub(crate) fn at(&self, id: OrderId) -> &Order {
-        let s = self.held_slot(id);
-        &self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+        self.slot(self.held_slot(id))
     }
 
     #[inline(always)]
     pub(crate) fn at_mut(&mut self, id: OrderId) -> &mut Order {
         let s = self.held_slot(id);
-        &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)]
+        self.slot_mut(s)
     }
 
     /// Stores a new order; its `id` must be [`OrderStore::next_id`].
@@ -314,7 +318,7 @@ impl OrderStore {
         let s = match self.free.pop() {
             Some(s) => {
                 let s = s as usize;
-                self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)] = order;
+                *self.slot_mut(s) = order;
                 s
             }
             None => {
@@ -359,26 +363,27 @@ impl OrderStore {
         self.held -= 1;
         self.free.push(s as u32);
         let placeholder = Order::new(0, 0, 0, Side::Back, 0, 0, 0);
-        let order = std::mem::replace(
-            &mut self.chunks[s >> CHUNK_BITS][s & (CHUNK - 1)],
-            placeholder,
-        );
-        self.trim_front();
+        let order = std::mem::replace(self.slot_mut(s), placeholder);
+        if self.pages[k].is_none() {
+            self.trim_front();
+        }
         Some(order)
     }
 
-    /// Drops the leading empty pages once they are most of the index (amortised O(1)); the
-    /// last page stays, as the next id may fall in it.
+    /// After a page emptied: extends the run of leading empty pages (each page joins it once:
+    /// ids only grow, so no page before the last is filled again) and drops the run once it is
+    /// most of the index. The last page stays, as the next id may fall in it.
     fn trim_front(&mut self) {
         let limit = self.pages.len().saturating_sub(1);
-        let empty = self.pages[..limit]
-            .iter()
-            .take_while(|p| p.is_none())
-            .count();
+        while self.leading_empty < limit && self.pages[self.leading_empty].is_none() {
+            self.leading_empty += 1;
+        }
+        let empty = self.leading_empty;
         if empty >= 64 && empty * 2 >= self.pages.len() {
             self.pages.drain(..empty);
             self.page_held.drain(..empty);
             self.first_page += empty;
+            self.leading_empty = 0;
         }
     }
 
@@ -419,5 +424,40 @@ impl OrderStore {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.held == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: OrderId) -> Order {
+        Order::new(id, 0, 0, Side::Back, 0, 100, 0)
+    }
+
+    #[test]
+    fn freed_ids_drop_their_pages_and_slots_are_reused() {
+        let mut store = OrderStore::default();
+        for id in 1..=200_000 {
+            store.push(order(id));
+        }
+        for id in 1..=150_000 {
+            assert_eq!(store.remove(id).map(|o| o.id), Some(id));
+        }
+        assert!(store.get(1).is_none() && store.remove(1).is_none());
+        assert_eq!(store.at(150_001).id, 150_001);
+        // Leading empty pages are dropped once they are most of the index (146 of the 196
+        // pages emptied: the first 98 went when they were half of it).
+        assert_eq!(store.first_page, 98);
+        assert_eq!(
+            store.first_page + store.pages.len(),
+            200_000_usize.div_ceil(PAGE)
+        );
+        store.push(order(200_001));
+        assert_eq!(store.slots, 200_000, "the new order took a freed slot");
+        let ids: Vec<OrderId> = store.iter().map(|o| o.id).collect();
+        assert_eq!(ids.len(), 50_001);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "iteration goes by id");
+        assert_eq!((store.len(), store.next_id()), (50_001, 200_002));
     }
 }
