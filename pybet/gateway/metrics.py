@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -40,6 +41,41 @@ class Histogram:
         return lines
 
 
+class WindowMax:
+    """The largest value observed over the last ``window_s`` seconds (up to one ``step`` more),
+    kept in ``window_s / step`` + 1 slots of ``step`` seconds. A scraper that reads it every
+    ``window_s`` sees every observation at least once (twice only if it falls in the ``step``
+    the two windows share), and reading it changes nothing, so two scrapers do not steal each
+    other's maxima as a reset-on-read gauge would."""
+
+    __slots__ = ("_clock", "_maxes", "_slots", "_step", "_ticks")
+
+    def __init__(
+        self, window_s: float = 5.0, step: float = 0.25, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._step = step
+        self._slots = round(window_s / step)
+        self._maxes = [0.0] * (self._slots + 1)
+        self._ticks = [-1] * (self._slots + 1)
+        self._clock = clock
+
+    def observe(self, value: float) -> None:
+        tick = int(self._clock() / self._step)
+        i = tick % len(self._maxes)
+        if self._ticks[i] != tick:  # a slot's first value since it was last in the window
+            self._ticks[i], self._maxes[i] = tick, value
+        elif value > self._maxes[i]:
+            self._maxes[i] = value
+
+    def value(self) -> float:
+        now = int(self._clock() / self._step)
+        ticks = self._ticks
+        return max(
+            (m for m, t in zip(self._maxes, ticks, strict=True) if now - t <= self._slots),
+            default=0.0,
+        )
+
+
 LATENCY_BOUNDS = (
     0.00005,
     0.0001,
@@ -69,6 +105,9 @@ class Metrics:
         #: how late the timers' 5 ms sleep wakes: what the loop's longest stall costs everyone
         self.loop_lag = Histogram(LATENCY_BOUNDS)
         self.loop_lag_max = 0.0
+        #: the longest stall of the last 5 s: a soak sampling every 5 s sees each interval's
+        #: stall, which the since-start max hides after the first big one
+        self.loop_lag_recent = WindowMax(5.0)
 
     def inc(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
@@ -77,6 +116,7 @@ class Metrics:
         lag = max(lag, 0.0)
         self.loop_lag.observe(lag)
         self.loop_lag_max = max(self.loop_lag_max, lag)
+        self.loop_lag_recent.observe(lag)
 
     def render(self) -> str:
         lines: list[str] = []
@@ -96,6 +136,8 @@ class Metrics:
         lines += self.loop_lag.render("pybet_loop_lag_seconds")
         lines.append("# TYPE pybet_loop_lag_max_seconds gauge")
         lines.append(f"pybet_loop_lag_max_seconds {self.loop_lag_max}")
+        lines.append("# TYPE pybet_loop_lag_max_recent_seconds gauge")
+        lines.append(f"pybet_loop_lag_max_recent_seconds {self.loop_lag_recent.value()}")
         return "\n".join(lines) + "\n"
 
 
