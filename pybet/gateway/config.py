@@ -9,6 +9,7 @@ http_port = 7879              # /metrics and /healthz; 0 = any free port, -1 = o
 store = "file:./pybet-data"   # `pybet serve` default; memory: | file:PATH | redis://...
 snapshot_every = 100000       # journaled commands between snapshots (0 = never)
 snapshot_interval_s = 60.0    # or seconds between snapshots (0 = never)
+snapshot_fork = true          # written by a forked child, off the event loop (Linux)
 idempotency_window_s = 86400  # client order ids remembered at least this long (and until settled)
 
 [limits]
@@ -102,6 +103,9 @@ class GatewayConfig:
     snapshot_every: int = 100_000  # journaled commands between snapshots; 0 = never
     snapshot_interval_s: float = 60.0  # seconds between snapshots (if anything changed); 0 = never
     trim_journal: bool = True  # drop journal records behind the oldest kept snapshot
+    # snapshots encoded and written by a forked copy-on-write child (Linux, file: and redis://),
+    # so the event loop stalls only for the fork; false: encoded and written from the loop
+    snapshot_fork: bool = True
     # a client order id is remembered until its market settles and for at least this long
     idempotency_window_s: float = 86_400.0
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)

@@ -43,6 +43,20 @@ class Store(abc.ABC):
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
         """Write a snapshot atomically."""
 
+    #: ``write_snapshot_in_child`` works: the gateway may write snapshots from a forked child
+    forkable_snapshots: bool = False
+
+    def write_snapshot_in_child(self, snap: SnapshotRecord) -> None:
+        """Write a snapshot from a forked child process (pybet/gateway/snapshotter.py):
+        synchronously, through the child's own connections, changing nothing the parent's
+        event loop owns. Raises ``StoreError``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot write from a forked child")
+
+    async def snapshot_written(self, seq: int) -> None:
+        """In the parent, after a child wrote the snapshot at ``seq``: the store's follow-up
+        (the file store starts a new journal segment)."""
+        return  # nothing to do for most stores
+
     @abc.abstractmethod
     async def trim(self, upto_seq: int) -> None:
         """Allow dropping journal records with ``seq <= upto_seq``."""

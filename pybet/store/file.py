@@ -70,6 +70,8 @@ def path_from_url(url: str) -> Path:
 
 
 class FileStore(Store):
+    forkable_snapshots = True
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.path = path_from_url(url)
@@ -213,6 +215,18 @@ class FileStore(Store):
         await self._run(lambda: self._snapshot_sync(snap))
 
     def _snapshot_sync(self, snap: SnapshotRecord) -> None:
+        self._write_snapshot_file(snap)
+        self._rotate_sync()
+
+    def write_snapshot_in_child(self, snap: SnapshotRecord) -> None:
+        # The snapshot file only: the journal's rotation changes the parent's open segment, so
+        # the parent does it in snapshot_written.
+        self._write_snapshot_file(snap)
+
+    async def snapshot_written(self, seq: int) -> None:
+        await self._run(self._rotate_sync)
+
+    def _write_snapshot_file(self, snap: SnapshotRecord) -> None:
         snaps = _numbered(self.path, "snapshot-", ".snap")
         if snap.seq > self._last_seq:
             raise StoreError(
@@ -235,13 +249,19 @@ class FileStore(Store):
                 os.close(fd)
             os.rename(tmp, final)
             _fsync_dir(self.path)
-            if self._broken is None and self._last_seq + 1 > self._segment_first:
-                self._new_segment(self._last_seq + 1)  # rotate: trim can then drop whole files
             for _seq, old in _numbered(self.path, "snapshot-", ".snap")[:-KEEP_SNAPSHOTS]:
                 old.unlink()
             _fsync_dir(self.path)
         except OSError as exc:
             raise StoreError(f"snapshot write failed: {exc}") from exc
+
+    def _rotate_sync(self) -> None:
+        """Start a new journal segment, so that trim can drop whole files behind a snapshot."""
+        try:
+            if self._broken is None and self._last_seq + 1 > self._segment_first:
+                self._new_segment(self._last_seq + 1)
+        except OSError as exc:
+            raise StoreError(f"journal rotation failed: {exc}") from exc
 
     async def trim(self, upto_seq: int) -> None:
         await self._run(lambda: self._trim_sync(upto_seq))

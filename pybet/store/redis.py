@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 _SHARD_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _PAGE = 10_000  # stream entries per XRANGE call during load
+_CHILD_TIMEOUT_S = 120.0  # socket timeout of a forked child's snapshot write
 _OPTIONS = {"shard", "socket_timeout", "connect_timeout", "waitaof_timeout_ms", "require_aof"}
 
 
@@ -99,11 +100,30 @@ async def _exec(client: aioredis.Redis, *args: Any) -> Any:
     return await client.execute_command(*args)  # type: ignore[no-untyped-call]
 
 
+def _exec_sync(client: Any, *args: Any) -> Any:
+    return client.execute_command(*args)
+
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
 
 
+def _check_snapshot_order(snap: SnapshotRecord, current: Any, info: dict[bytes, Any]) -> None:
+    """A snapshot is never ahead of the journal, nor older than the stored one."""
+    top = _seq_of(info.get(b"last-generated-id", b"0-0"))
+    if snap.seq > top:
+        raise StoreError(f"snapshot at seq {snap.seq} is ahead of the journal ({top})")
+    if current is not None and snap.seq < int(current):
+        raise StoreError(f"snapshot at seq {snap.seq} is older than the stored one")
+
+
+def _snapshot_fields(snap: SnapshotRecord) -> tuple[Any, ...]:
+    return ("seq", snap.seq, "hash", snap.state_hash, "state", snap.state)
+
+
 class RedisStore(Store):
+    forkable_snapshots = True
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.target = parse_url(url)
@@ -303,26 +323,43 @@ class RedisStore(Store):
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
         try:
             current = await self._call("HGET", self.snapshot_key, "seq")
-            info = await self._stream_info()
-            top = _seq_of(info.get(b"last-generated-id", b"0-0"))
-            if snap.seq > top:
-                raise StoreError(f"snapshot at seq {snap.seq} is ahead of the journal ({top})")
-            if current is not None and snap.seq < int(current):
-                raise StoreError(f"snapshot at seq {snap.seq} is older than the stored one")
+            _check_snapshot_order(snap, current, await self._stream_info())
             # One HSET replaces all three fields at once: a reader never sees half a snapshot.
-            await self._call(
-                "HSET",
-                self.snapshot_key,
-                "seq",
-                snap.seq,
-                "hash",
-                snap.state_hash,
-                "state",
-                snap.state,
-            )
+            await self._call("HSET", self.snapshot_key, *_snapshot_fields(snap))
             await self._waitaof_call()
         except ResponseError as exc:
             raise StoreError(f"snapshot write failed: {exc}") from exc
+
+    def write_snapshot_in_child(self, snap: SnapshotRecord) -> None:
+        """The same writes on a connection of the child's own (the parent's client is bound to
+        its event loop); a snapshot of hundreds of MB may take longer than the socket timeout
+        that bounds a journal append, so this one waits longer."""
+        import redis
+
+        t = self.target
+        client = redis.Redis(
+            host=t.host,
+            port=t.port,
+            db=t.db,
+            username=t.username,
+            password=t.password,
+            socket_timeout=max(t.socket_timeout, _CHILD_TIMEOUT_S),
+            socket_connect_timeout=t.connect_timeout,
+        )
+        try:
+            current = _exec_sync(client, "HGET", self.snapshot_key, "seq")
+            try:
+                info = _exec_sync(client, "XINFO", "STREAM", self.journal_key)
+            except ResponseError:
+                info = {}
+            _check_snapshot_order(snap, current, info)
+            _exec_sync(client, "HSET", self.snapshot_key, *_snapshot_fields(snap))
+            if self._waitaof:
+                check_waitaof(_exec_sync(client, "WAITAOF", 1, 0, t.waitaof_timeout_ms))
+        except RedisError as exc:
+            raise StoreError(f"snapshot write failed: {exc}") from exc
+        finally:
+            client.close()
 
     async def trim(self, upto_seq: int) -> None:
         try:
