@@ -228,10 +228,11 @@ def run_store(store: str, args: argparse.Namespace) -> dict[str, Any]:
                 audit = asyncio.run(settlement_audit(server.port, args.clients))
             finally:
                 stopped = stop_gateway(server)
+                logged = gateway_log_summary(server.log)
         if stopped["exit_code"] != 0:
             print(f"bench_soak: the gateway exited {stopped['exit_code']}:\n{_tail(server.log)}")
         run = {"store": store, "url": url, "samples": samples, "load": summary}
-        run["gateway"] = {**stopped, "metrics_end": end_metrics}
+        run["gateway"] = {**stopped, "metrics_end": end_metrics, "log": logged}
         run["audit"] = audit
         run["figures"] = figures(run, args.warmup)
         return run
@@ -266,6 +267,24 @@ def _drive(
     if code != 0 or not summary:
         raise SystemExit(f"bench_soak: pybet load failed ({code}):\n{_tail(log)}")
     return summary
+
+
+def gateway_log_summary(path: Path) -> dict[str, Any]:
+    """What the gateway logged at WARNING and above: its own count of loop stalls over 20 ms
+    (``event=loop_stall ms=...``) and the other warnings and errors (the last 20)."""
+    stalls: list[float] = []
+    other: list[str] = []
+    for line in _tail(path, 10**8).splitlines():
+        if "event=loop_stall" in line:
+            with contextlib.suppress(ValueError, IndexError):
+                stalls.append(float(line.split("ms=")[1].split()[0]))
+        elif ("level=WARNING" in line or "level=ERROR" in line) and "dev_accounts" not in line:
+            other.append(line)  # (the development accounts are the soak's on purpose)
+    return {
+        "loop_stalls_logged": len(stalls),
+        "worst_logged_stall_ms": max(stalls, default=None),
+        "warnings": other[-20:],
+    }
 
 
 def _json_lines(stream: IO[str]) -> Iterator[dict[str, Any]]:
@@ -327,6 +346,10 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
         "redis_at_warmup": at_warm["redis_used_memory"],
         "redis_end": last["redis_used_memory"],
         "redis_growth_pct": _growth(at_warm["redis_used_memory"], last["redis_used_memory"]),
+        "redis_peak_after_warmup": max(
+            (s["redis_used_memory"] for s in after if s["redis_used_memory"] is not None),
+            default=None,
+        ),
         "loop_stall_after_warmup_ms": max(stalls) * 1e3 if stalls else None,
         "loop_stall_whole_run_ms": run["gateway"]["metrics_end"].get("pybet_loop_lag_max_seconds"),
         "worst_interval_p99_us": max((s["p99_us"] or 0 for s in after), default=None),
@@ -338,6 +361,7 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
         "markets_settled": markets.get("settled", 0),
         "rejected": load["rejected"],
         "errors": load["errors"],
+        "loop_stalls_logged": run["gateway"].get("log", {}).get("loop_stalls_logged"),
     }
     if out["loop_stall_whole_run_ms"] is not None:
         out["loop_stall_whole_run_ms"] *= 1e3
@@ -357,6 +381,7 @@ def verdicts(f: dict[str, Any]) -> list[str]:
         f"longest loop stall after warm-up {_ms(stall)} (whole run"
         f" {_ms(f['loop_stall_whole_run_ms'])}; target < {TARGETS['loop_stall_ms']:g} ms): "
         + mark(None if stall is None else stall < TARGETS["loop_stall_ms"]),
+        f"stalls over 20 ms that the gateway logged (event=loop_stall): {f['loop_stalls_logged']}",
     ]
 
 
@@ -385,7 +410,7 @@ def table(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
         redis = "-"
         if f["redis_end"] is not None:
             redis = f"{_mb(f['redis_at_warmup'])} → {_mb(f['redis_end'])}"
-            redis += f" ({_pct(f['redis_growth_pct'])})"
+            redis += f" ({_pct(f['redis_growth_pct'])}; peak {_mb(f['redis_peak_after_warmup'])})"
         lines.append(
             f"| `{run['store']}` | {f['acked_per_s']:,} "
             f"| {_mb(f['rss_at_warmup'])} → {_mb(f['rss_end'])} ({_pct(f['rss_growth_pct'])}) "
@@ -407,7 +432,7 @@ def table(runs: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(runs: list[dict[str, Any]], path: Path, warmup: float) -> None:
+def plot(runs: list[dict[str, Any]], path: Path, args: argparse.Namespace) -> None:
     plt = plots._plt()
     panels = (
         ("gateway resident memory (MB)", "rss_bytes", 1 / 2**20, None),
@@ -428,7 +453,7 @@ def plot(runs: list[dict[str, Any]], path: Path, warmup: float) -> None:
                 )
         if target is not None:
             ax.axhline(target, color="#c62828", linestyle="--", linewidth=0.8, label="target")
-        ax.axvline(warmup, color="grey", linestyle=":", linewidth=0.8)
+        ax.axvline(args.warmup, color="grey", linestyle=":", linewidth=0.8)
         ax.set_title(title, fontsize=9)
         ax.set_ylim(bottom=0)
         ax.tick_params(labelsize=8)
@@ -436,7 +461,11 @@ def plot(runs: list[dict[str, Any]], path: Path, warmup: float) -> None:
             ax.legend(fontsize=8)
     for ax in axes[1]:
         ax.set_xlabel("seconds of load (dotted: end of warm-up)", fontsize=8)
-    fig.suptitle("soak: markets created, traded, in play and settled in rotation", fontsize=10)
+    fig.suptitle(
+        f"soak: {args.duration:g} s per store, a market every ~{args.market_every:g} s created,"
+        f" traded, in play and settled after ~{args.market_life:g} s",
+        fontsize=10,
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -479,6 +508,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--no-png", action="store_true", help="do not plot")
     ap.add_argument("--table-out", type=Path, help="also write the markdown table here")
+    ap.add_argument(
+        "--from-results",
+        type=Path,
+        metavar="JSON",
+        help="run nothing: redo the figures, table and plot of a results file (its settings)",
+    )
     args = ap.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
@@ -489,21 +524,49 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+# the settings a results file keeps (and --from-results takes back)
+SETTINGS = (
+    "duration",
+    "warmup",
+    "stores",
+    "clients",
+    "pipeline",
+    "rate",
+    "market_every",
+    "market_life",
+    "sample_every",
+    "argv",
+)
+
+
+def replay(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The runs of --from-results, their figures recomputed, with its settings in ``args``."""
+    saved = json.loads(args.from_results.read_text())
+    for key in SETTINGS:
+        if key in saved["config"]:
+            setattr(args, key, saved["config"][key])
+    runs: list[dict[str, Any]] = saved["runs"]
+    for run in runs:
+        run["figures"] = figures(run, args.warmup)
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    runs = [run_store(store, args) for store in args.store_list]
-    result = {
-        "config": {
-            k: v for k, v in vars(args).items() if k not in ("out", "png", "table_out", "argv")
-        },
-        "cores": os.cpu_count(),
-        "targets": TARGETS,
-        "runs": runs,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1, default=str))
+    if args.from_results is not None:
+        runs = replay(args)
+    else:
+        runs = [run_store(store, args) for store in args.store_list]
+        result = {
+            "config": {k: getattr(args, k) for k in SETTINGS},
+            "cores": os.cpu_count(),
+            "targets": TARGETS,
+            "runs": runs,
+        }
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1, default=str))
     if not args.no_png:
-        plot(runs, args.png, args.warmup)
+        plot(runs, args.png, args)
     text = table(runs, args)
     print(text)
     if args.table_out is not None:
@@ -512,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{run['store']}:")
         for line in verdicts(run["figures"]):
             print(f"  {line}")
-    print(f"results: {args.out}" + ("" if args.no_png else f"; plot: {args.png}"))
+    out = args.from_results or args.out
+    print(f"results: {out}" + ("" if args.no_png else f"; plot: {args.png}"))
     failed = [r["store"] for r in runs if r["gateway"]["exit_code"] != 0 or r["load"]["errors"]]
     return 1 if failed else 0
 

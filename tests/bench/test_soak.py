@@ -62,7 +62,7 @@ def test_soak_on_file_samples_each_interval_and_settles_every_market(tmp_path: P
     assert markets["created"] >= 3 and markets["in_play"] >= 1
     assert markets["settled"] == markets["created"] and markets["live"] == 0
     assert soak["load"]["errors"] == {} and set(soak["load"]["rejected"]) <= {"MARKET_NOT_OPEN"}
-    assert soak["gateway"]["exit_code"] == 0
+    assert soak["gateway"]["exit_code"] == 0 and soak["gateway"]["log"]["warnings"] == []
     # the gateway's side, asked through the protocol: settled markets hold no orders, and
     # settlement moved money
     assert soak["audit"]["orders_left_in_rotated_markets"] == 0
@@ -71,6 +71,10 @@ def test_soak_on_file_samples_each_interval_and_settles_every_market(tmp_path: P
     assert f["rss_growth_pct"] is not None and f["loop_stall_after_warmup_ms"] is not None
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert "| `file` |" in md.read_text()
+    # a results file alone gives the same table again (its own settings, nothing run)
+    again = tmp_path / "again.md"
+    assert bench_soak.main(["--from-results", str(out), "--no-png", "--table-out", str(again)]) == 0
+    assert again.read_text() == md.read_text()
 
 
 def test_load_rotate_markets_settles_markets_with_real_pnl(
