@@ -58,6 +58,7 @@ from pybet.errors import (
     UnknownOrder,
     UnknownRunner,
 )
+from pybet.feed import FeedEvent, feed  # the function shadows its module's attribute
 
 __all__ = [
     "HOUSE_ACCOUNT",
@@ -74,6 +75,7 @@ __all__ = [
     "DuplicateClientOrderId",
     "Event",
     "Exchange",
+    "FeedEvent",
     "FillReport",
     "InsufficientFunds",
     "InvalidArgument",
@@ -113,6 +115,7 @@ __all__ = [
     "UnknownRunner",
     "__version__",
     "errors",
+    "feed",
     "ladder",
     "quant",
 ]

@@ -543,6 +543,9 @@ class Exchange:
     def book(self, market_id: str, runner: int, depth: int = 3, virtual: bool = False) -> Book: ...
     def events(self) -> list[Event]: ...
     def events_arrays(self) -> dict[str, _npt.NDArray[_Any]]: ...
+    def events_arrays_and_feed(self) -> tuple[dict[str, _npt.NDArray[_Any]], int, bytes]:
+        """``events_arrays`` plus the same events as ``n`` concatenated MessagePack maps (the
+        history feed's encoding: ``kind`` and the ``Event`` fields, no ``seq``)."""
     def place_many(
         self,
         market_id: str,

@@ -1,5 +1,6 @@
 """The ``pybet`` command line: ``pybet --version``, ``pybet serve``, ``pybet load``,
-``pybet bench``, ``pybet replay``. Subcommands register themselves in ``_COMMANDS``."""
+``pybet bench``, ``pybet replay``, ``pybet events``. Subcommands register themselves in
+``_COMMANDS``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "pybet.loadgen",
     "pybet.store.cli",
     "pybet.bench_cli",
+    "pybet.feed_cli",
 )
 
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod exchange;
 pub mod exposure;
+pub mod feed;
 pub mod fixed;
 pub mod ladder;
 pub mod ledger;

@@ -10,6 +10,8 @@ store = "file:./pybet-data"   # `pybet serve` default; memory: | file:PATH | red
 snapshot_every = 100000       # journaled commands between snapshots (0 = never)
 snapshot_interval_s = 60.0    # or seconds between snapshots (0 = never)
 snapshot_fork = true          # written by a forked child, off the event loop (Linux)
+feed = true                   # the history feed of every batch's events (pybet.feed)
+feed_retention = 100000       # batches the feed keeps at least
 idempotency_window_s = 86400  # client order ids remembered at least this long (and until settled)
 
 [limits]
@@ -106,6 +108,10 @@ class GatewayConfig:
     # snapshots encoded and written by a forked copy-on-write child (Linux, file: and redis://),
     # so the event loop stalls only for the fork; false: encoded and written from the loop
     snapshot_fork: bool = True
+    # the history feed (pybet.feed): every journaled batch's engine events, kept at least
+    # feed_retention batches (redis: XADD MAXLEN ~; file: whole segments)
+    feed: bool = True
+    feed_retention: int = 100_000
     # a client order id is remembered until its market settles and for at least this long
     idempotency_window_s: float = 86_400.0
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)

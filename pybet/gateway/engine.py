@@ -77,6 +77,9 @@ class BatchResult:
     #: owner and market of the live orders of markets this batch settled or voided: the
     #: engine frees a settled market's orders, and their cancels are still to be notified
     closing: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: with the history feed on: the batch's engine events, (count, concatenated MessagePack
+    #: maps) per drain (pybet.feed.encode_batch frames them)
+    feed: list[tuple[int, bytes]] = field(default_factory=list)
 
 
 class EngineCore:
@@ -102,6 +105,8 @@ class EngineCore:
         self.idem: dict[tuple[str, str], Reply | msgspec.Raw] = {}
         self.now_ms = 0
         self._undrained = 0  # batches since the engine's events were last drained
+        #: the history feed is on: events are drained every batch, encoded into the result
+        self.feed = False
         #: set while anyone subscribes to market data: cancels then look up their market
         self.track_markets = False
         self.market_delay: dict[str, int] = {}
@@ -175,7 +180,7 @@ class EngineCore:
         # Only admin commands (in-play, suspend, close, remove runner) make the engine cancel
         # orders on its own; other batches drain now and then, just to bound the buffer.
         self._undrained += 1
-        if res.admin or res.reported or self._undrained >= _DRAIN_EVERY:
+        if self.feed or res.admin or res.reported or self._undrained >= _DRAIN_EVERY:
             self._undrained = 0
             self._drain_events(res)
 
@@ -418,7 +423,12 @@ class EngineCore:
         engine cancelled on its own (lapsed at in-play or a suspension in the bet delay, market
         closed) are notified to their owners; the requester learns everything else from its
         own reply."""
-        ev = self.exchange.events_arrays()
+        if self.feed:
+            ev, n, maps = self.exchange.events_arrays_and_feed()
+            if n:
+                res.feed.append((n, maps))
+        else:
+            ev = self.exchange.events_arrays()
         kind = ev["kind"]
         if not kind.size:
             return

@@ -4,12 +4,13 @@ batches. Used on start, after a fail-closed episode, and offline by ``pybet repl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pybet import protocol as p
 from pybet.errors import SnapshotError, StoreError
-from pybet.gateway.engine import EngineCore
+from pybet.gateway.engine import BatchResult, EngineCore
 from pybet.gateway.journal import decode_record
 from pybet.store.base import Recovered
 
@@ -24,11 +25,17 @@ class Rebuilt:
 
 
 def rebuild(
-    rec: Recovered, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+    rec: Recovered,
+    commission_rate: float = 0.0,
+    idempotency_window_s: float = 86_400.0,
+    *,
+    feed: bool = False,
+    on_batch: Callable[[int, BatchResult], None] | None = None,
 ) -> Rebuilt:
     """The state ``rec`` describes. Raises ``SnapshotError`` when the snapshot's state hash does
     not match its state, ``StoreError`` when the journal is not contiguous after it (a gap would
-    silently lose acknowledged batches)."""
+    silently lose acknowledged batches). With ``feed`` the replayed batches' events are encoded
+    as the live run did (``BatchResult.feed``) and handed with their seq to ``on_batch``."""
     if rec.snapshot is not None:
         core = EngineCore.restore(rec.snapshot.state, commission_rate, idempotency_window_s)
         if core.state_hash() != rec.snapshot.state_hash:
@@ -37,6 +44,7 @@ def rebuild(
     else:
         core = EngineCore(commission_rate, idempotency_window_s)
         seq = 0
+    core.feed = feed
     accounts: set[str] = set()
     commands = 0
     for rseq, record in rec.records:
@@ -46,7 +54,9 @@ def rebuild(
         for _account, cmd in cmds:
             if type(cmd) in (p.Deposit, p.Withdraw):
                 accounts.add(cmd.account)
-        core.apply_batch(now_ms, cmds)
+        res = core.apply_batch(now_ms, cmds)
+        if on_batch is not None:
+            on_batch(rseq, res)
         commands += len(cmds)
         seq = rseq
     return Rebuilt(core, seq, len(rec.records), commands, accounts)

@@ -17,8 +17,9 @@ from typing import Any
 import msgspec
 
 from pybet import protocol as p
+from pybet.feed import encode_batch
 from pybet.gateway.config import GatewayConfig
-from pybet.gateway.engine import EngineCore
+from pybet.gateway.engine import BatchResult, EngineCore
 from pybet.gateway.journal import STATE_CHANGING, AdvanceTime, encode_record
 from pybet.gateway.marketdata import MarketData
 from pybet.gateway.metrics import Metrics, serve_http
@@ -26,7 +27,7 @@ from pybet.gateway.ratelimit import TokenBucket
 from pybet.gateway.recovery import rebuild
 from pybet.gateway.session import Session
 from pybet.gateway.snapshotter import ChildSnapshot, can_fork, fork_snapshot, wait_child
-from pybet.store import MemoryStore, SnapshotRecord, Store, open_store
+from pybet.store import MemoryStore, Recovered, SnapshotRecord, Store, open_store
 
 log = logging.getLogger("pybet.gateway")
 
@@ -45,7 +46,9 @@ class Gateway:
     def __init__(self, cfg: GatewayConfig, store: Store | None = None) -> None:
         self.cfg = cfg
         self.store = store if store is not None else open_store(cfg.store)
+        self.store.configure_feed(cfg.feed_retention)
         self.engine = EngineCore(cfg.commission_rate, cfg.idempotency_window_s)
+        self.engine.feed = cfg.feed
         self.metrics = Metrics()
         self.encoder = p.Encoder()
         self.md = MarketData(self)
@@ -151,7 +154,18 @@ class Gateway:
         """Newest snapshot (its hash checked), then the journal after it (contiguous), through
         the same ``apply_batch`` path as live batches (pybet/gateway/recovery.py)."""
         rec = await self.store.load()
-        rebuilt = rebuild(rec, self.cfg.commission_rate, self.cfg.idempotency_window_s)
+        cfg = self.cfg
+        feed_last = await self.store.feed_last() if cfg.feed else 0
+        unpublished: list[tuple[int, bytes]] = []
+
+        def collect(seq: int, res: BatchResult) -> None:
+            if seq > feed_last:  # journaled, but the crash came before the feed's write
+                unpublished.append((seq, encode_batch(res.feed)))
+
+        rebuilt = rebuild(
+            rec, cfg.commission_rate, cfg.idempotency_window_s, feed=cfg.feed, on_batch=collect
+        )
+        await self._publish_missing(rec, feed_last, unpublished)
         self.engine = rebuilt.core
         self.seq = rebuilt.seq
         self._snapshot_seq = rec.snapshot.seq if rec.snapshot is not None else 0
@@ -163,6 +177,25 @@ class Gateway:
         gc.collect()
         gc.freeze()
         log.info("event=recovered seq=%d replayed=%d", self.seq, rebuilt.replayed)
+
+    async def _publish_missing(
+        self, rec: Recovered, feed_last: int, unpublished: list[tuple[int, bytes]]
+    ) -> None:
+        if not self.cfg.feed:
+            return
+        floor = rec.snapshot.seq if rec.snapshot is not None else 0
+        if feed_last < floor:
+            # only the journal after the snapshot is replayed: what lies between is not
+            # recoverable (a feed turned on late, or files lost from the store directory)
+            log.warning("event=feed_gap feed_last=%d snapshot_seq=%d", feed_last, floor)
+        for seq, events in unpublished:
+            await self.store.publish(seq, events)
+        if unpublished:
+            log.info(
+                "event=feed_republished from_seq=%d to_seq=%d",
+                unpublished[0][0],
+                unpublished[-1][0],
+            )
 
     async def _bootstrap(self) -> None:
         """On a fresh journal: the configured markets and initial deposits, as journaled
@@ -291,8 +324,9 @@ class Gateway:
         if journal:
             self.seq += 1
             record = encode_record(now, journal)
+            events = encode_batch(res.feed) if engine.feed else None
             try:
-                await self.store.append(self.seq, record)
+                await self.store.append(self.seq, record, events)
             except Exception as exc:
                 self.seq -= 1
                 self._enter_fail_closed(exc, batch)

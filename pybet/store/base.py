@@ -7,6 +7,8 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
+from pybet.errors import InvalidArgument
+
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRecord:
@@ -35,9 +37,29 @@ class Store(abc.ABC):
         """The state to recover from on start."""
 
     @abc.abstractmethod
-    async def append(self, seq: int, record: bytes) -> None:
+    async def append(self, seq: int, record: bytes, events: bytes | None = None) -> None:
         """Append one batch record; durable when it returns. ``seq`` is strictly increasing;
-        re-appending a used ``seq`` is refused with ``StoreError``."""
+        re-appending a used ``seq`` is refused with ``StoreError``. ``events``: the batch's
+        engine events for the history feed (pybet/feed.py), published with the record (on
+        redis in the same transaction, on file right after the journal's fsync)."""
+
+    #: batches the history feed keeps at least (redis: ``XADD MAXLEN ~``; file: whole segments)
+    feed_retention: int = 100_000
+
+    def configure_feed(self, retention: int) -> None:
+        """Set the feed's retention (the gateway's ``feed_retention``), before ``open``."""
+        if retention < 1:
+            raise InvalidArgument(f"feed retention {retention} must be at least 1 batch")
+        self.feed_retention = retention
+
+    @abc.abstractmethod
+    async def feed_last(self) -> int:
+        """The seq of the last batch in the history feed (0: none)."""
+
+    @abc.abstractmethod
+    async def publish(self, seq: int, events: bytes) -> None:
+        """Recovery: publish the events of a journaled batch that the feed lacks (a crash
+        between the journal's write and the feed's); a seq already published is skipped."""
 
     @abc.abstractmethod
     async def write_snapshot(self, snap: SnapshotRecord) -> None:

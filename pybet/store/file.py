@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 from pybet.errors import InvalidArgument, StoreError
 from pybet.store.base import Recovered, SnapshotRecord, Store
+from pybet.store.filefeed import FeedWriter, sync_newest
 from pybet.store.fileformat import (
     MAGIC,
     decode_snapshot,
@@ -82,6 +83,11 @@ class FileStore(Store):
         self._last: tuple[int, bytes] | None = None  # the last record appended
         self._last_seq = 0  # highest seq in the journal (or covered by a snapshot)
         self._broken: str | None = None  # why appends are refused until ping() recovers
+        self._feed = FeedWriter(self.path, self.feed_retention)  # events-*.log: the history feed
+
+    def configure_feed(self, retention: int) -> None:
+        super().configure_feed(retention)
+        self._feed.retention = retention
 
     async def _run(self, fn: Callable[[], _T]) -> _T:
         if self._executor is None:
@@ -115,7 +121,12 @@ class FileStore(Store):
         self._recover_tail()
 
     def _recover_tail(self) -> None:
-        """Find the end of the journal, cut a torn final record away, open it for appending."""
+        """Find the ends of the journal and the feed, cut a torn final record away, open them
+        for appending."""
+        try:
+            self._feed.open()
+        except OSError as exc:
+            raise StoreError(f"cannot open the history feed in {self.path}: {exc}") from exc
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
@@ -185,10 +196,10 @@ class FileStore(Store):
             prev = seg.last[0] if seg.last else max(prev, first - 1)
         return Recovered(snapshot, records)
 
-    async def append(self, seq: int, record: bytes) -> None:
-        await self._run(lambda: self._append_sync(seq, bytes(record)))
+    async def append(self, seq: int, record: bytes, events: bytes | None = None) -> None:
+        await self._run(lambda: self._append_sync(seq, bytes(record), events))
 
-    def _append_sync(self, seq: int, record: bytes) -> None:
+    def _append_sync(self, seq: int, record: bytes, events: bytes | None = None) -> None:
         if seq < 1:
             raise StoreError(f"seq {seq} must be positive")
         if self._broken is not None:
@@ -210,6 +221,22 @@ class FileStore(Store):
             self._broken = str(exc)
             raise StoreError(f"journal append failed: {exc}") from exc
         self._last, self._last_seq = (seq, record), seq
+        if events is not None:
+            self._publish_sync(seq, events)
+
+    async def feed_last(self) -> int:
+        return await self._run(lambda: self._feed.last)
+
+    async def publish(self, seq: int, events: bytes) -> None:
+        await self._run(lambda: self._publish_sync(seq, events))
+
+    def _publish_sync(self, seq: int, events: bytes) -> None:
+        try:
+            self._feed.append(seq, events)
+        except OSError as exc:
+            # the batch is durable in the journal; recovery publishes it again after ping()
+            self._broken = f"history feed: {exc}"
+            raise StoreError(f"history feed append failed: {exc}") from exc
 
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
         await self._run(lambda: self._snapshot_sync(snap))
@@ -239,6 +266,9 @@ class FileStore(Store):
         final = self.path / _snapshot_name(snap.seq)
         tmp = final.with_name(final.name + ".tmp")
         try:
+            # the feed up to the snapshot is durable before it: recovery can only republish
+            # batches that the journal still has after the snapshot
+            sync_newest(self.path)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 view = memoryview(encode_snapshot(snap))
@@ -307,6 +337,7 @@ class FileStore(Store):
         self._executor = None
 
     def _close_sync(self) -> None:
+        self._feed.close()
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

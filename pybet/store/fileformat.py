@@ -17,6 +17,7 @@ from pybet.errors import StoreError
 from pybet.store.base import SnapshotRecord
 
 MAGIC = b"PYBETJ01"
+FEED_MAGIC = b"PYBETE01"  # a history-feed segment: the same records, events as the payload
 SNAP_MAGIC = b"PYBETS01"
 RECORD_HEADER = struct.Struct("<IIQ")
 _LEN_SEQ = struct.Struct("<IQ")
@@ -64,20 +65,22 @@ def _intact_record_after(data: memoryview, off: int) -> bool:
     return any(_valid_at(data, o) for o in range(off + 1, len(data) - RECORD_HEADER.size + 1))
 
 
-def scan_segment(name: str, raw: bytes, *, after: int, prev: int, final: bool) -> Segment:
+def scan_segment(
+    name: str, raw: bytes, *, after: int, prev: int, final: bool, magic: bytes = MAGIC
+) -> Segment:
     """Parse one segment. ``prev`` is the seq of the record before this segment (seqs must
     increase strictly); records with seq <= ``after`` are checked but not kept. A torn tail is
     accepted only in the ``final`` segment; any other damage raises ``StoreError``."""
     data = memoryview(raw)
-    if len(data) < len(MAGIC):
-        if final and MAGIC.startswith(bytes(data)):
+    if len(data) < len(magic):
+        if final and magic.startswith(bytes(data)):
             return Segment([], None, 0, torn=True)  # died while creating the segment
-        raise StoreError(f"journal segment {name} is truncated")
-    if data[: len(MAGIC)] != MAGIC:
-        raise StoreError(f"journal segment {name} has a bad header")
+        raise StoreError(f"segment {name} is truncated")
+    if data[: len(magic)] != magic:
+        raise StoreError(f"segment {name} has a bad header")
     records: list[tuple[int, bytes]] = []
     last: tuple[int, bytes] | None = None
-    off = len(MAGIC)
+    off = len(magic)
     while off < len(data):
         if not _valid_at(data, off):
             tail = data[off:]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from pybet.errors import StoreError
 from pybet.store.base import Recovered, SnapshotRecord, Store
 
@@ -14,6 +16,8 @@ class MemoryStore(Store):
         self.snapshots: list[SnapshotRecord] = []
         self.closed = False
         self._last = 0  # the highest seq ever appended: trimming must not make a seq reusable
+        #: the history feed: (seq, events), the newest ``feed_retention`` batches
+        self.events: deque[tuple[int, bytes]] = deque(maxlen=self.feed_retention)
         #: set by tests to make the next appends fail (fail-closed behaviour)
         self.fail_appends = False
 
@@ -25,7 +29,7 @@ class MemoryStore(Store):
         after = snap.seq if snap else 0
         return Recovered(snap, [(s, r) for s, r in self.records if s > after])
 
-    async def append(self, seq: int, record: bytes) -> None:
+    async def append(self, seq: int, record: bytes, events: bytes | None = None) -> None:
         if self.closed:
             raise StoreError("store is closed")
         if self.fail_appends:
@@ -36,6 +40,19 @@ class MemoryStore(Store):
             raise StoreError(f"seq {seq} already used (last {self._last})")
         self.records.append((seq, bytes(record)))
         self._last = seq
+        if events is not None:
+            await self.publish(seq, events)
+
+    def configure_feed(self, retention: int) -> None:
+        super().configure_feed(retention)
+        self.events = deque(self.events, maxlen=retention)
+
+    async def feed_last(self) -> int:
+        return self.events[-1][0] if self.events else 0
+
+    async def publish(self, seq: int, events: bytes) -> None:
+        if seq > await self.feed_last():
+            self.events.append((seq, bytes(events)))
 
     async def write_snapshot(self, snap: SnapshotRecord) -> None:
         self.snapshots.append(snap)

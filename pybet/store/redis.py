@@ -91,13 +91,31 @@ def check_waitaof(reply: Any) -> None:
         raise StoreError(f"WAITAOF did not confirm the local AOF fsync (reply {reply!r})")
 
 
-def _seq_of(stream_id: bytes | str) -> int:
+def seq_of(stream_id: bytes | str) -> int:
     text = stream_id.decode() if isinstance(stream_id, bytes) else stream_id
     return int(text.split("-", 1)[0])
 
 
 async def _exec(client: aioredis.Redis, *args: Any) -> Any:
     return await client.execute_command(*args)  # type: ignore[no-untyped-call]
+
+
+def _exec_replies(replies: list[Any]) -> list[Any]:
+    """The replies of ``MULTI, XADD, XADD, EXEC[, WAITAOF]`` as those of ``XADD[, WAITAOF]``:
+    the journal's XADD result (an error reply inside EXEC is an exception object) and the
+    WAITAOF reply. A refused EXEC (the transaction aborted) counts as the journal's error."""
+    multi, _queued, _queued2, done, *rest = replies
+    for reply in (multi, _queued, _queued2):
+        if isinstance(reply, Exception) and not isinstance(reply, ResponseError):
+            return [reply, *rest]
+    if isinstance(done, Exception):
+        return [done, *rest]
+    if not isinstance(done, list | tuple) or len(done) != 2:
+        return [StoreError(f"unexpected EXEC reply {done!r}"), *rest]
+    if isinstance(done[1], Exception) and not isinstance(done[0], Exception):
+        # the batch is durable; only its feed entry is refused (a stream from another life)
+        log.warning("event=feed_append_refused error=%r", done[1])
+    return [done[0], *rest]
 
 
 def _exec_sync(client: Any, *args: Any) -> Any:
@@ -110,7 +128,7 @@ def _version(text: str) -> tuple[int, ...]:
 
 def _check_snapshot_order(snap: SnapshotRecord, current: Any, info: dict[bytes, Any]) -> None:
     """A snapshot is never ahead of the journal, nor older than the stored one."""
-    top = _seq_of(info.get(b"last-generated-id", b"0-0"))
+    top = seq_of(info.get(b"last-generated-id", b"0-0"))
     if snap.seq > top:
         raise StoreError(f"snapshot at seq {snap.seq} is ahead of the journal ({top})")
     if current is not None and snap.seq < int(current):
@@ -130,6 +148,7 @@ class RedisStore(Store):
         tag = "{" + self.target.shard + "}"
         self.journal_key = f"{tag}:journal"
         self.snapshot_key = f"{tag}:snapshot"
+        self.events_key = f"{tag}:events"  # the history feed: entry f"{seq}-0", field e
         self._client: aioredis.Redis | None = None
         self._opened = False
         #: how a write is made durable on this server: "waitaof", "appendfsync always", ...
@@ -257,9 +276,9 @@ class RedisStore(Store):
         # XTRIM does not move max-deleted-entry-id (XDEL does); entries-added - length counts
         # what trimming removed, all of it below the first entry. Seqs are contiguous (one per
         # batch), so a first entry beyond after + 1 then means records are gone.
-        deleted = _seq_of(info.get(b"max-deleted-entry-id", b"0-0"))
+        deleted = seq_of(info.get(b"max-deleted-entry-id", b"0-0"))
         removed = int(info.get(b"entries-added", 0)) > int(info.get(b"length", 0))
-        first = _seq_of(info.get(b"recorded-first-entry-id", b"0-0"))
+        first = seq_of(info.get(b"recorded-first-entry-id", b"0-0"))
         if deleted > after or (removed and first > after + 1):
             deleted = max(deleted, first - 1)
             raise StoreError(
@@ -271,7 +290,7 @@ class RedisStore(Store):
         while True:
             page = await self._call("XRANGE", self.journal_key, f"{start}-0", "+", "COUNT", _PAGE)
             for stream_id, entry in page:
-                records.append((_seq_of(stream_id), bytes(entry[b"r"])))
+                records.append((seq_of(stream_id), bytes(entry[b"r"])))
             if len(page) < _PAGE:
                 return Recovered(snapshot, records)
             start = records[-1][0] + 1
@@ -285,13 +304,22 @@ class RedisStore(Store):
             raise
         return info
 
-    async def append(self, seq: int, record: bytes) -> None:
+    def _feed_xadd(self, seq: int, events: bytes) -> tuple[Any, ...]:
+        maxlen = ("MAXLEN", "~", self.feed_retention)
+        return ("XADD", self.events_key, *maxlen, f"{seq}-0", "e", events)
+
+    async def append(self, seq: int, record: bytes, events: bytes | None = None) -> None:
         if seq < 1:
             raise StoreError(f"seq {seq} must be positive")
         client = await self._checked_client()
         try:
             async with client.pipeline(transaction=False) as pipe:
+                if events is not None:  # journal and feed in one transaction: both or neither
+                    pipe.execute_command("MULTI")
                 pipe.execute_command("XADD", self.journal_key, f"{seq}-0", "r", record)
+                if events is not None:
+                    pipe.execute_command(*self._feed_xadd(seq, events))
+                    pipe.execute_command("EXEC")
                 if self._waitaof:
                     pipe.execute_command("WAITAOF", 1, 0, self.target.waitaof_timeout_ms)
                 replies = await pipe.execute(raise_on_error=False)
@@ -300,6 +328,8 @@ class RedisStore(Store):
             if not isinstance(exc, Exception):
                 raise  # a cancellation stays a cancellation (the client was dropped above)
             raise StoreError(f"journal append failed: {exc}") from exc
+        if events is not None:
+            replies = _exec_replies(replies)
         added = replies[0]
         if isinstance(added, ResponseError):
             await self._already_appended(seq, record, added)
@@ -310,13 +340,25 @@ class RedisStore(Store):
                 raise StoreError(f"WAITAOF failed: {replies[1]}") from replies[1]
             check_waitaof(replies[1])
 
+    async def feed_last(self) -> int:
+        last = await self._call("XREVRANGE", self.events_key, "+", "-", "COUNT", 1)
+        return seq_of(last[0][0]) if last else 0
+
+    async def publish(self, seq: int, events: bytes) -> None:
+        try:
+            await self._call(*self._feed_xadd(seq, events))
+            await self._waitaof_call()
+        except ResponseError as exc:
+            if "equal or smaller" not in str(exc):
+                raise StoreError(f"history feed append failed: {exc}") from exc
+
     async def _already_appended(self, seq: int, record: bytes, error: ResponseError) -> None:
         """XADD refused the id: fine only if it is the retry of the last append that landed."""
         try:
             last = await self._call("XREVRANGE", self.journal_key, "+", "-", "COUNT", 1)
         except ResponseError as exc:
             raise StoreError(f"journal append failed: {error}; then {exc}") from exc
-        if last and _seq_of(last[0][0]) == seq and bytes(last[0][1].get(b"r", b"")) == record:
+        if last and seq_of(last[0][0]) == seq and bytes(last[0][1].get(b"r", b"")) == record:
             return
         raise StoreError(f"seq {seq} already used in {self.journal_key} ({error})")
 
@@ -384,4 +426,4 @@ class RedisStore(Store):
         await self._drop()
 
 
-__all__ = ["RedisStore", "RedisTarget", "check_waitaof", "parse_url"]
+__all__ = ["RedisStore", "RedisTarget", "check_waitaof", "parse_url", "seq_of"]

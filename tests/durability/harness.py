@@ -233,6 +233,26 @@ async def load_store(url: str) -> Recovered:
         await store.close()
 
 
+async def check_feed(url: str, records: list[tuple[int, bytes]]) -> int:
+    """The history feed holds every journaled batch exactly once, in order, with the events a
+    from-scratch replay of the journal produces (``records``: the whole journal). Returns the
+    number of events."""
+    from pybet.feed import batches, decode_batch, encode_batch
+    from pybet.gateway.engine import BatchResult
+
+    want: list[tuple[int, list[Any]]] = []
+
+    def collect(seq: int, res: BatchResult) -> None:
+        want.append((seq, [e.data for e in decode_batch(seq, encode_batch(res.feed))]))
+
+    rebuild(Recovered(None, records), feed=True, on_batch=collect)
+    got = [(seq, [e.data for e in events]) async for seq, events in batches(url, follow=False)]
+    # every batch exactly once, in order, empty ones included, with the replay's events
+    assert [seq for seq, _ in got] == list(range(1, len(records) + 1))
+    assert got == want
+    return sum(len(events) for _, events in got)
+
+
 def check_ledger(ledger: Ledger, replies: dict[tuple[str, str], Any], state: Rebuilt) -> None:
     """Acknowledged exactly once, nothing half-applied, balances reconciled."""
     for key, ack in ledger.acked.items():

@@ -15,6 +15,7 @@ from harness import (
     TRADERS,
     Ledger,
     Server,
+    check_feed,
     check_ledger,
     free_port,
     load_store,
@@ -67,6 +68,8 @@ async def _verify(kind: str, url: str, tmp_path: Path, ledger: Ledger, server: S
     scratch = rebuild(Recovered(None, full.records))
     assert scratch.seq == state.seq
     assert scratch.core.state_hash() == recovered_hash
+    # the history feed across the crashes: every batch's events exactly once, in order
+    assert await check_feed(url, full.records) > 0
 
 
 @pytest.mark.parametrize("kind", ["file", "redis"])

@@ -473,6 +473,21 @@ impl PyExchange {
         convert::events_arrays(py, &ex, &events)
     }
 
+    /// Drains the events as `events_arrays` does, and also as MessagePack for the history
+    /// feed: `(arrays, n, maps)` where `maps` is `n` concatenated MessagePack maps (no array
+    /// header), each with `kind` and the fields of the matching `Event` object (no `seq`).
+    fn events_arrays_and_feed<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyDict>, usize, Bound<'py, PyBytes>)> {
+        let mut ex = self.engine()?;
+        let events = ex.drain_events();
+        let mut maps = Vec::with_capacity(events.len() * 96);
+        let n = pybet_core::feed::encode_events(&ex, &events, &mut maps);
+        let arrays = convert::events_arrays(py, &ex, &events)?;
+        Ok((arrays, n, PyBytes::new(py, &maps)))
+    }
+
     /// Places many GTC/LAPSE orders in one call (GIL released). `ticks` are ladder ticks.
     /// `accounts` is one name for every row, a list with one name per row, or, with
     /// `account_ids`, a table of names that `account_ids[i]` indexes for row i. Per-row problems

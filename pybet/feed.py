@@ -1,0 +1,229 @@
+"""The history feed (SPEC 8a): every engine event of every journaled batch, in order, for the
+services downstream of the gateway (settlement reports, analytics, risk) that would otherwise ask
+the engine for history it no longer keeps.
+
+The gateway publishes one entry per journaled batch, after (redis: with) the journal write: the
+batch's journal ``seq`` and a MessagePack array of its events, each a map with ``kind`` and the
+fields of the matching ``pybet.Event`` (market and runner ids, account names, decimal prices).
+Entries are contiguous: a batch without events has an empty entry, so a consumer can check that
+it saw every batch. Where: a Redis Stream ``{shard}:events`` (entry id ``f"{seq}-0"``, field
+``e``) on ``redis://``; segment files ``events-*.log`` in the store directory on ``file:``.
+
+    async for ev in pybet.feed("file:./pybet-data", from_seq=1234):
+        print(ev.seq, ev.index, ev.kind, ev.data)
+
+``from_seq`` is the last batch already processed: reading resumes after it, so a consumer that
+stores the ``seq`` of each batch it finished resumes without gaps or duplicates. On redis a
+consumer group (``group=``, ``consumer=``) may share the work; each batch is acknowledged
+(``XACK``) once its events were all taken from the iterator, and a restarted consumer first gets
+the batches it had not acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from pybet.errors import InvalidArgument, StoreError
+
+__all__ = ["FeedEvent", "batches", "decode_batch", "encode_batch", "feed"]
+
+
+class FeedEvent(msgspec.Struct, frozen=True):
+    """One engine event: ``seq`` of its batch in the journal, ``index`` within the batch."""
+
+    seq: int
+    index: int
+    kind: str
+    data: dict[str, Any]  # the event's fields, ``kind`` included
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "index": self.index, **self.data}
+
+
+def encode_batch(parts: Iterable[tuple[int, bytes]]) -> bytes:
+    """A batch's feed entry from its drains: (count, concatenated MessagePack maps) each."""
+    parts = list(parts)
+    n = sum(count for count, _ in parts)
+    if n < 16:
+        head = bytes([0x90 | n])
+    elif n < 1 << 16:
+        head = b"\xdc" + n.to_bytes(2, "big")
+    else:
+        head = b"\xdd" + n.to_bytes(4, "big")
+    return head + b"".join(maps for _, maps in parts)
+
+
+_batch_decoder = msgspec.msgpack.Decoder(list[dict[str, Any]])
+
+
+def decode_batch(seq: int, entry: bytes) -> list[FeedEvent]:
+    try:
+        events = _batch_decoder.decode(entry)
+    except msgspec.MsgspecError as exc:
+        raise StoreError(f"feed entry {seq} does not decode: {exc}") from None
+    return [FeedEvent(seq, i, str(ev.get("kind", "")), ev) for i, ev in enumerate(events)]
+
+
+async def batches(
+    url: str,
+    from_seq: int = 0,
+    *,
+    follow: bool = True,
+    poll_s: float = 0.2,
+    group: str | None = None,
+    consumer: str | None = None,
+) -> AsyncIterator[tuple[int, list[FeedEvent]]]:
+    """As :func:`feed`, a batch at a time: ``(seq, events)``, one per journaled batch (an empty
+    list for a batch without events), seqs contiguous."""
+    if from_seq < 0:
+        raise InvalidArgument(f"from_seq {from_seq} must not be negative")
+    if (group is None) != (consumer is None):
+        raise InvalidArgument("a consumer group needs both group= and consumer=")
+    if url.startswith("file:"):
+        if group is not None:
+            raise InvalidArgument("consumer groups are a redis:// feature")
+        entries = _file_batches(url, from_seq, follow, poll_s)
+    elif url.startswith("redis://"):
+        entries = _redis_batches(url, from_seq, follow, poll_s, group, consumer)
+    else:
+        raise InvalidArgument(f"no history feed on {url!r} (file:PATH or redis://...)")
+    async for seq, entry, done in entries:
+        yield seq, decode_batch(seq, entry)
+        await done()  # after the consumer took the whole batch
+
+
+async def feed(
+    url: str,
+    from_seq: int = 0,
+    *,
+    follow: bool = True,
+    poll_s: float = 0.2,
+    group: str | None = None,
+    consumer: str | None = None,
+) -> AsyncIterator[FeedEvent]:
+    """The events of the batches after ``from_seq`` in the store at ``url``, in order. With
+    ``follow`` it waits for new batches (polling every ``poll_s`` on file:, blocking reads on
+    redis); without, it ends at the current end. Raises ``StoreError`` when the batches after
+    ``from_seq`` were already dropped by the feed's retention."""
+    async for _seq, events in batches(
+        url, from_seq, follow=follow, poll_s=poll_s, group=group, consumer=consumer
+    ):
+        for ev in events:
+            yield ev
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _file_batches(
+    url: str, after: int, follow: bool, poll_s: float
+) -> AsyncIterator[tuple[int, bytes, Any]]:
+    from pybet.store.file import path_from_url
+    from pybet.store.filefeed import FeedFileReader
+
+    directory = path_from_url(url)
+    reader = FeedFileReader(Path(directory), after)
+    oldest = reader.oldest() if directory.is_dir() else None
+    if oldest is not None and oldest > after + 1:
+        raise StoreError(
+            f"the feed in {directory} starts at batch {oldest}: batches after {after} were "
+            "dropped by its retention"
+        )
+    while True:
+        batches = await asyncio.to_thread(reader.read) if directory.is_dir() else []
+        for seq, entry in batches:
+            yield seq, entry, _nothing
+        if not batches:
+            if not follow:
+                return
+            await asyncio.sleep(poll_s)
+
+
+async def _redis_batches(
+    url: str,
+    after: int,
+    follow: bool,
+    poll_s: float,
+    group: str | None,
+    consumer: str | None,
+) -> AsyncIterator[tuple[int, bytes, Any]]:
+    import redis.asyncio as aioredis
+    from redis.exceptions import ResponseError
+
+    from pybet.store.redis import RedisStore, seq_of
+
+    store = RedisStore(url)
+    t = store.target
+    key = store.events_key
+    client: Any = aioredis.Redis(
+        host=t.host, port=t.port, db=t.db, username=t.username, password=t.password
+    )
+    block = ["BLOCK", max(1, int(poll_s * 1000))] if follow else []
+    try:
+        await _check_retained(client, key, after)
+        if group is not None:
+            with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+                await client.execute_command(
+                    "XGROUP", "CREATE", key, group, f"{after}-0", "MKSTREAM"
+                )
+        pending = group is not None  # first the batches delivered but never acknowledged
+        while True:
+            if group is not None:
+                head = ["XREADGROUP", "GROUP", group, consumer, "COUNT", 100]
+                wait = [] if pending else block
+                start = "0" if pending else ">"
+                reply = await client.execute_command(*head, *wait, "STREAMS", key, start)
+            else:
+                reply = await client.execute_command(
+                    "XREAD", "COUNT", 100, *block, "STREAMS", key, f"{after}-0"
+                )
+            entries = _stream_entries(reply, key)
+            if pending and not entries:
+                pending = False
+                continue
+            for stream_id, fields in entries:
+                seq = seq_of(stream_id)
+                after = seq
+
+                async def ack(stream_id: Any = stream_id) -> None:
+                    if group is not None:
+                        await client.execute_command("XACK", key, group, stream_id)
+
+                yield seq, bytes(fields[b"e"]), ack
+            if not entries and not follow:
+                return
+    finally:
+        await client.aclose()
+
+
+def _stream_entries(reply: Any, key: str) -> list[Any]:
+    """The entries of an XREAD/XREADGROUP reply for ``key`` (redis-py returns a dict under
+    RESP3, a list of [name, entries] pairs under RESP2)."""
+    if not reply:
+        return []
+    if isinstance(reply, dict):
+        entries = reply.get(key.encode()) or reply.get(key) or []
+        return list(entries[0] if entries and isinstance(entries[0], list) else entries)
+    return list(reply[0][1])
+
+
+async def _check_retained(client: Any, key: str, after: int) -> None:
+    """Refuse to start behind the retention: entries are contiguous, so the first one kept
+    names the oldest batch still readable."""
+    first = await client.execute_command("XRANGE", key, "-", "+", "COUNT", 1)
+    if first:
+        from pybet.store.redis import seq_of
+
+        oldest = seq_of(first[0][0])
+        if oldest > after + 1:
+            raise StoreError(
+                f"the feed {key} starts at batch {oldest}: batches after {after} were dropped "
+                "by its retention"
+            )
