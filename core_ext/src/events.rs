@@ -172,6 +172,37 @@ impl EventKind {
         }
     }
 
+    /// The market the event is about (every kind has one).
+    #[must_use]
+    pub fn market(&self) -> u32 {
+        match self {
+            EventKind::OrderAccepted { market, .. }
+            | EventKind::OrderRejected { market, .. }
+            | EventKind::Fill { market, .. }
+            | EventKind::OrderCancelled { market, .. }
+            | EventKind::MarketStatusChanged { market, .. }
+            | EventKind::RunnerRemoved { market, .. }
+            | EventKind::MarketSettled { market, .. }
+            | EventKind::Settled { market, .. }
+            | EventKind::StartingPriceReconciled { market, .. }
+            | EventKind::StartingPriceFill { market, .. } => *market,
+        }
+    }
+
+    /// The interned account the event is about: the order's owner, a fill's taker, an SP
+    /// fill's backer, a settled account (a rejected order's account is not interned).
+    #[must_use]
+    pub fn account(&self) -> Option<u32> {
+        match self {
+            EventKind::OrderAccepted { account, .. }
+            | EventKind::OrderCancelled { account, .. }
+            | EventKind::Settled { account, .. } => Some(*account),
+            EventKind::Fill { taker_account, .. } => Some(*taker_account),
+            EventKind::StartingPriceFill { back_account, .. } => Some(*back_account),
+            _ => None,
+        }
+    }
+
     /// The name of this kind (the `kind` of a Python `Event`).
     #[must_use]
     pub fn name(&self) -> &'static str {

@@ -13,12 +13,13 @@ import hashlib
 import heapq
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Final, cast
 
 import msgspec
+import numpy as np
 
 import pybet
 from pybet import protocol as p
@@ -62,6 +63,30 @@ class _State(msgspec.Struct, array_like=True):
     settled_markets: list[str] = []
 
 
+@dataclass(frozen=True, slots=True)
+class EngineCancels:
+    """Cancels of one drain: per row the order, the size cancelled, the reason code
+    (``pybet.codes.CANCEL_REASONS``) and the owner's index into ``accounts``. Nothing of
+    these orders remains unmatched (a lapse or close cancels the whole remainder)."""
+
+    order_ids: list[int]
+    sizes: list[int]
+    reasons: list[int]
+    owners: list[int]
+    accounts: list[str]
+
+    def notices(
+        self, start: int, stop: int, listening: Mapping[str, Collection[Any]]
+    ) -> Iterator[tuple[str, p.Cancelled]]:
+        """Rows ``start:stop`` as notices, only for owners with a session in ``listening``."""
+        names, reasons = self.accounts, _REASONS
+        for i in range(start, min(stop, len(self.order_ids))):
+            owner = names[self.owners[i]]
+            if listening.get(owner):
+                reason = reasons[self.reasons[i]]
+                yield owner, p.Cancelled(0, self.order_ids[i], self.sizes[i], 0, reason)
+
+
 @dataclass(slots=True)
 class BatchResult:
     """What one batch produced: a reply per command (aligned with the input), notices for
@@ -74,9 +99,10 @@ class BatchResult:
     admin: bool = False  # an admin command ran: the engine may have cancelled orders itself
     #: orders placed by this batch's commands (their fills are in their replies)
     reported: set[int] = field(default_factory=set)
-    #: owner and market of the live orders of markets this batch settled or voided: the
-    #: engine frees a settled market's orders, and their cancels are still to be notified
-    closing: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: orders the engine cancelled on its own (lapsed at in-play, market closed), as columns:
+    #: at an in-play a market's every resting order lapses, and one notice object each would
+    #: stall the loop (the server turns them into frames a chunk at a time)
+    engine_cancels: list[EngineCancels] = field(default_factory=list)
     #: with the history feed on: the batch's engine events, (count, concatenated MessagePack
     #: maps) per drain (pybet.feed.encode_batch frames them)
     feed: list[tuple[int, bytes]] = field(default_factory=list)
@@ -337,7 +363,7 @@ class EngineCore:
             self.market_delay[cmd.market_id] = cmd.bet_delay_ms
         elif t is p.MarketAction:
             if cmd.action == "void":
-                self._remember_closing(cmd.market_id, res)
+                self._remember_closing(res)
                 self._settled(ex.void_market(cmd.market_id), res)
                 self._market_settled(cmd.market_id)
             else:
@@ -346,7 +372,7 @@ class EngineCore:
             ex.remove_runner(cmd.market_id, cmd.runner, cmd.reduction_factor)
         elif t is p.SettleMarket:
             dead_heat = {int(k): v for k, v in cmd.dead_heat.items()} if cmd.dead_heat else None
-            self._remember_closing(cmd.market_id, res)
+            self._remember_closing(res)
             self._settled(ex.settle_market(cmd.market_id, cmd.winners, dead_heat), res)
             self._market_settled(cmd.market_id)
         elif t is p.Deposit:
@@ -401,17 +427,10 @@ class EngineCore:
         res.pools.add(cmd.pool_id)
         return p.Done(cmd.req, f"{div.outcome} paid={div.paid}")
 
-    def _remember_closing(self, market_id: str, res: BatchResult) -> None:
-        """Before a settlement frees a market's orders: the batch's events so far are turned
-        into notices while their orders are still there, and the owners of the live orders
-        that the settlement cancels are kept for theirs."""
+    def _remember_closing(self, res: BatchResult) -> None:
+        """Before a settlement frees a market's orders: the batch's events so far are handled
+        while their orders are still there (the SP and house fill notices look them up)."""
         self._drain_events(res)
-        try:
-            live = self.exchange.orders(market_id=market_id, live_only=True)
-        except PybetError:
-            return  # the settlement itself reports the error
-        for o in live:
-            res.closing[o.order_id] = (o.account, market_id)
 
     def _settled(self, report: pybet.SettlementReport, res: BatchResult) -> None:
         """Every account settled on the market learns its new balance."""
@@ -446,21 +465,17 @@ class EngineCore:
         mask = cancelled & ((code == _LAPSED) | (code == _MARKET_CLOSED))
         if not mask.any():
             return
-        ex = self.exchange
-        for oid, size, reason in zip(
-            ev["order_id"][mask].tolist(),
-            ev["size"][mask].tolist(),
-            ev["code"][mask].tolist(),
-            strict=True,
-        ):
-            closing = res.closing.get(oid)
-            if closing is not None:  # freed with its settled market: nothing remains
-                (account, market_id), remaining = closing, 0
-            else:
-                o = ex.order(oid)
-                account, market_id, remaining = o.account, o.market_id, o.size_remaining
-            res.markets.add(market_id)
-            res.notices.append((account, p.Cancelled(0, oid, size, remaining, _REASONS[reason])))
+        markets = ev["markets"]
+        res.markets.update(markets[m] for m in np.unique(ev["market"][mask]).tolist())
+        res.engine_cancels.append(
+            EngineCancels(
+                ev["order_id"][mask].tolist(),
+                ev["size"][mask].tolist(),
+                code[mask].tolist(),
+                ev["account"][mask].tolist(),
+                ev["accounts"],
+            )
+        )
 
     def _house_fill_notices(self, ev: dict[str, Any], mask: Any, res: BatchResult) -> None:
         """Fills through the house (cross-matching): a leg fills a resting order on another

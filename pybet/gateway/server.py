@@ -12,6 +12,7 @@ import logging
 import struct
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -36,6 +37,7 @@ _QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
 _advance_encoder = msgspec.msgpack.Encoder()
 _HEADER = struct.Struct(">I")
 _ZERO_HEADER = b"\0\0\0\0"
+_NOTICE_CHUNK = 4096  # engine cancels turned into frames per loop turn
 _STALL_LOG_S = 0.02  # a loop stall longer than this is logged (SPEC 8a: the bound at 1M orders)
 
 
@@ -334,13 +336,13 @@ class Gateway:
             self.metrics.inc("batches")
             self.metrics.inc("commands", len(journal))
             self.commands_since_snapshot += len(journal)
-        self._release(out, res)
+        await self._release(out, res)
         for s, msg in subs:
             self.md.handle(s, msg)
         if self._snapshot_due():
             await self._try_snapshot()
 
-    def _release(self, out: list[tuple[Session, msgspec.Struct]], res: Any) -> None:
+    async def _release(self, out: list[tuple[Session, msgspec.Struct]], res: BatchResult) -> None:
         # One buffer per session, every frame encoded straight into it (the length prefix
         # patched in afterwards), one write per session per batch. Inlined: it runs per frame.
         bufs: dict[Session, bytearray] = {}
@@ -354,8 +356,33 @@ class Gateway:
             buf += _ZERO_HEADER
             enc(reply, buf, -1)
             pack(buf, start, len(buf) - start - 4)
+        self._notify(res.notices, bufs)
+        notices = len(res.notices)
+        for cancels in res.engine_cancels:
+            # a market's every resting order lapses at once at in-play: its notices go out a
+            # chunk per loop turn, so that the loop never stalls for all of them
+            for start in range(0, len(cancels.order_ids), _NOTICE_CHUNK):
+                chunk = cancels.notices(start, start + _NOTICE_CHUNK, self.by_account)
+                self._notify(chunk, bufs)
+                for s, buf in bufs.items():
+                    s.write_frames([buf])
+                bufs = {}
+                await asyncio.sleep(0)
+            notices += len(cancels.order_ids)
+        for s, buf in bufs.items():
+            s.write_frames([buf])
+        self.metrics.inc("replies", len(out))
+        self.metrics.inc("notices", notices)
+        self.md.publish(res.markets, res.pools)
+
+    def _notify(
+        self, notices: Iterable[tuple[str, msgspec.Struct]], bufs: dict[Session, bytearray]
+    ) -> None:
+        """Encode each notice into the buffer of every session of its account."""
         by_account = self.by_account
-        for account, notice in res.notices:
+        enc = self.encoder.encode_into
+        pack = _HEADER.pack_into
+        for account, notice in notices:
             peers = by_account.get(account)
             if peers:
                 for peer in peers:
@@ -366,11 +393,6 @@ class Gateway:
                     buf += _ZERO_HEADER
                     enc(notice, buf, -1)
                     pack(buf, start, len(buf) - start - 4)
-        for s, buf in bufs.items():
-            s.write_frames([buf])
-        self.metrics.inc("replies", len(out))
-        self.metrics.inc("notices", len(res.notices))
-        self.md.publish(res.markets, res.pools)
 
     def _enter_fail_closed(self, exc: Exception, batch: list[Any]) -> None:
         """Nothing of the batch is acknowledged; new commands are refused until the state is

@@ -519,3 +519,36 @@ def test_cross_matching_over_the_gateway_virtual_ladder_legs_and_replay() -> Non
             assert gw.engine.state_hash() == hash_live
 
     run(main())
+
+
+def test_a_big_in_play_lapse_reaches_every_owner_in_order_and_closing_tells_the_rest() -> None:
+    """Thousands of lapses go out over several loop turns (chunks): each owner still gets
+    every one exactly once; a close then cancels the persisting orders as MARKET_CLOSED with
+    nothing remaining."""
+
+    async def main() -> None:
+        async with gateway() as gw:
+            admin, alice, bob = [await client(gw, a) for a in ("admin", "alice", "bob")]
+            placed: dict[str, list[int]] = {"alice": [], "bob": []}
+            for i in range(5000):
+                who = alice if i % 2 else bob
+                ack = await who.place(MARKET, 1 + i % 3, "BACK", "3.0", 100 + i % 7)
+                assert isinstance(ack, p.Ack)
+                placed["alice" if i % 2 else "bob"].append(ack.order_id)
+            keep = await alice.place(MARKET, 2, "LAY", "1.5", 100, persistence="PERSIST")
+            assert isinstance(keep, p.Ack)
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "in_play")), p.Done)
+            for c, name in ((alice, "alice"), (bob, "bob")):
+                got = [await _next_notice(c, p.Cancelled) for _ in placed[name]]
+                assert all(isinstance(n, p.Cancelled) for n in got)
+                got = [n for n in got if isinstance(n, p.Cancelled)]
+                assert sorted(n.order_id for n in got) == placed[name]  # each once
+                assert all(n.reason == "LAPSED" and n.size_remaining == 0 for n in got)
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "suspend")), p.Done)
+            assert isinstance(await admin.admin(p.MarketAction(0, MARKET, "close")), p.Done)
+            closed = await _next_notice(alice, p.Cancelled)
+            assert closed == p.Cancelled(0, keep.order_id, 100, 0, "MARKET_CLOSED")
+            for c in (admin, alice, bob):
+                await c.close()
+
+    run(main())

@@ -1,5 +1,7 @@
 //! Core values to Python objects: reports, orders, events (as objects or numpy columns).
 
+use std::collections::HashMap;
+
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -243,9 +245,19 @@ pub fn events_arrays<'py>(
     let mut tick = vec![0u16; n];
     let mut size = vec![0i64; n];
     let mut code = vec![0u8; n];
+    // each row's market and account as an index into this call's own small name tables
+    let mut market = vec![NO_NAME; n];
+    let mut account = vec![NO_NAME; n];
+    let mut markets = NameTable::default();
+    let mut accounts = NameTable::default();
     for (i, e) in events.iter().enumerate() {
         seq.push(e.seq);
         kind.push(e.kind.code());
+        let m = e.kind.market();
+        market[i] = markets.index(m, || ex.market_at(m).id.clone());
+        if let Some(a) = e.kind.account() {
+            account[i] = accounts.index(a, || ex.account_name(a).to_owned());
+        }
         let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
         match &e.kind {
             EventKind::OrderAccepted {
@@ -318,5 +330,29 @@ pub fn events_arrays<'py>(
     d.set_item("tick", tick.into_pyarray(py))?;
     d.set_item("size", size.into_pyarray(py))?;
     d.set_item("code", code.into_pyarray(py))?;
+    d.set_item("market", market.into_pyarray(py))?;
+    d.set_item("account", account.into_pyarray(py))?;
+    d.set_item("markets", markets.names)?;
+    d.set_item("accounts", accounts.names)?;
     Ok(d)
+}
+
+/// `market` / `account` of a row that has none.
+const NO_NAME: u32 = u32::MAX;
+
+/// Engine indices interned into a dense table of names, in first-seen order.
+#[derive(Default)]
+struct NameTable {
+    by_index: HashMap<u32, u32>,
+    names: Vec<String>,
+}
+
+impl NameTable {
+    fn index(&mut self, idx: u32, name: impl FnOnce() -> String) -> u32 {
+        let next = u32::try_from(self.names.len()).unwrap_or(NO_NAME);
+        *self.by_index.entry(idx).or_insert_with(|| {
+            self.names.push(name());
+            next
+        })
+    }
 }
