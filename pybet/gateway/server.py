@@ -12,8 +12,9 @@ import logging
 import struct
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import msgspec
 
@@ -33,6 +34,8 @@ from pybet.store import MemoryStore, Recovered, SnapshotRecord, Store, open_stor
 log = logging.getLogger("pybet.gateway")
 
 _STATE_CHANGING = frozenset(STATE_CHANGING)
+_MARKET_WIDE = frozenset((p.MarketAction, p.SettleMarket, p.RemoveRunner))
+_T = TypeVar("_T")
 _QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
 _advance_encoder = msgspec.msgpack.Encoder()
 _HEADER = struct.Struct(">I")
@@ -74,6 +77,7 @@ class Gateway:
         self._snapshot_seq = 0  # seq of the last snapshot written or loaded
         self._snapshot_task: asyncio.Task[None] | None = None  # a forked child writing one
         self._snapshot_bytes = 0
+        self._engine_thread = ThreadPoolExecutor(1, thread_name_prefix="pybet-engine")
         self._oldest = 0.0
         self.metrics.gauges["connections"] = lambda: len(self.sessions)
         self.metrics.gauges["journal_seq"] = lambda: self.seq
@@ -135,6 +139,7 @@ class Gateway:
         if self._http is not None:
             self._http.close()
         await self.store.close()
+        self._engine_thread.shutdown(wait=False)
         log.info("event=stopped seq=%d", self.seq)
 
     async def _abort_unflushed(self, grace_s: float = 1.0) -> None:
@@ -310,7 +315,10 @@ class Gateway:
         for s, msg, body in batch:
             account = s.account if s is not None and s.account is not None else ""
             if type(msg) in _STATE_CHANGING:
-                reply = engine.apply(account, msg, res)
+                if type(msg) in _MARKET_WIDE:
+                    reply = await self._off_loop(engine.apply, account, msg, res)
+                else:
+                    reply = engine.apply(account, msg, res)
                 journal.append((account, body))
             elif type(msg) is p.GetBalance:
                 reply = engine.balance(msg.req, account)
@@ -322,7 +330,10 @@ class Gateway:
                 continue
             if s is not None:
                 out.append((s, reply))
-        engine.end_batch(res)
+        if res.admin:  # its drain may hold a market's every cancel
+            await self._off_loop(engine.end_batch, res)
+        else:
+            engine.end_batch(res)
         if journal:
             self.seq += 1
             record = encode_record(now, journal)
@@ -341,6 +352,13 @@ class Gateway:
             self.md.handle(s, msg)
         if self._snapshot_due():
             await self._try_snapshot()
+
+    async def _off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run engine work that scales with a market's orders (in-play, close, settle: every
+        resting order cancelled or freed) on the engine thread: the owner waits as for any
+        command, but the event loop keeps turning (the Rust part runs without the GIL, the
+        Python part yields it every switch interval)."""
+        return await asyncio.get_running_loop().run_in_executor(self._engine_thread, fn, *args)
 
     async def _release(self, out: list[tuple[Session, msgspec.Struct]], res: BatchResult) -> None:
         # One buffer per session, every frame encoded straight into it (the length prefix

@@ -142,13 +142,15 @@ impl PyExchange {
     /// Removes a non-runner; `reduction_factor` is a percent, exact to 2 decimals.
     fn remove_runner(
         &self,
+        py: Python<'_>,
         market_id: &str,
         runner: i64,
         reduction_factor: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let bp = reduction_bp(reduction_factor)?;
-        self.engine()?
-            .remove_runner(market_id, runner, bp)
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        py.detach(|| ex.remove_runner(market_id, runner, bp))
             .map_err(raise)
     }
 
@@ -156,41 +158,55 @@ impl PyExchange {
     #[pyo3(signature = (market_id, winners, dead_heat = None))]
     fn settle_market(
         &self,
+        py: Python<'_>,
         market_id: &str,
         winners: Vec<i64>,
         dead_heat: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PySettlementReport> {
         let dh = dead_heats(dead_heat)?;
-        let mut ex = self.engine()?;
-        let rep = ex.settle_market(market_id, &winners, &dh).map_err(raise)?;
-        Ok(PySettlementReport::from_core(&ex, &rep))
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        let rep = py
+            .detach(|| ex.settle_market(market_id, &winners, &dh))
+            .map_err(raise)?;
+        Ok(PySettlementReport::from_core(ex, &rep))
     }
 
     /// Voids a market: every stake returned.
-    fn void_market(&self, market_id: &str) -> PyResult<PySettlementReport> {
-        let mut ex = self.engine()?;
-        let rep = ex.void_market(market_id).map_err(raise)?;
-        Ok(PySettlementReport::from_core(&ex, &rep))
+    fn void_market(&self, py: Python<'_>, market_id: &str) -> PyResult<PySettlementReport> {
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        let rep = py.detach(|| ex.void_market(market_id)).map_err(raise)?;
+        Ok(PySettlementReport::from_core(ex, &rep))
     }
 
     fn open_market(&self, market_id: &str) -> PyResult<()> {
         self.engine()?.open_market(market_id).map_err(raise)
     }
 
-    fn suspend_market(&self, market_id: &str) -> PyResult<()> {
-        self.engine()?.suspend_market(market_id).map_err(raise)
+    fn suspend_market(&self, py: Python<'_>, market_id: &str) -> PyResult<()> {
+        // market-wide: every resting order may be cancelled; the GIL is released meanwhile
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        py.detach(|| ex.suspend_market(market_id)).map_err(raise)
     }
 
     fn resume_market(&self, market_id: &str) -> PyResult<()> {
         self.engine()?.resume_market(market_id).map_err(raise)
     }
 
-    fn turn_in_play(&self, market_id: &str) -> PyResult<()> {
-        self.engine()?.turn_in_play(market_id).map_err(raise)
+    fn turn_in_play(&self, py: Python<'_>, market_id: &str) -> PyResult<()> {
+        // market-wide: every resting order may be cancelled; the GIL is released meanwhile
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        py.detach(|| ex.turn_in_play(market_id)).map_err(raise)
     }
 
-    fn close_market(&self, market_id: &str) -> PyResult<()> {
-        self.engine()?.close_market(market_id).map_err(raise)
+    fn close_market(&self, py: Python<'_>, market_id: &str) -> PyResult<()> {
+        // market-wide: every resting order may be cancelled; the GIL is released meanwhile
+        let mut held = self.engine()?;
+        let ex: &mut Exchange = &mut held;
+        py.detach(|| ex.close_market(market_id)).map_err(raise)
     }
 
     fn market_status(&self, market_id: &str) -> PyResult<PyMarketStatus> {
@@ -480,11 +496,17 @@ impl PyExchange {
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyDict>, usize, Bound<'py, PyBytes>)> {
-        let mut ex = self.engine()?;
-        let events = ex.drain_events();
-        let mut maps = Vec::with_capacity(events.len() * 96);
-        let n = pybet_core::feed::encode_events(&ex, &events, &mut maps);
-        let arrays = convert::events_arrays(py, &ex, &events)?;
+        let mut held = self.engine()?;
+        let events = held.drain_events();
+        let ex: &Exchange = &held;
+        let (n, maps) = py.detach(|| {
+            let mut maps = Vec::with_capacity(events.len() * 96);
+            (
+                pybet_core::feed::encode_events(ex, &events, &mut maps),
+                maps,
+            )
+        });
+        let arrays = convert::events_arrays(py, ex, &events)?;
         Ok((arrays, n, PyBytes::new(py, &maps)))
     }
 
