@@ -218,6 +218,7 @@ class Gateway:
                 cmds.append(p.Deposit(0, acct.name, acct.deposit))
         for cmd in cmds:
             self._pending.append((None, cmd, p.encode(cmd)))
+        self._oldest = time.monotonic()  # else its batch latency would be the machine's uptime
         if cmds:
             await self._next_batch()
 
