@@ -80,6 +80,10 @@ pub struct Market {
     /// The ids of its orders the engine holds, in id order: what its settlement frees (not
     /// state: rebuilt at restore).
     pub order_ids: Vec<OrderId>,
+    /// Purged after its settlement: gone from every lookup, its result dropped. The slot
+    /// stays (indices are never reused) with its id and runners, so that undrained events
+    /// of it still name them.
+    pub purged: bool,
 }
 
 /// A market's starting-price book: the SP bets waiting for the off, and the result.
@@ -108,6 +112,7 @@ impl Market {
             sp: None,
             cross_matching: false,
             order_ids: Vec::new(),
+            purged: false,
             spec,
         }
     }

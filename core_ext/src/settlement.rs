@@ -307,6 +307,33 @@ impl Exchange {
     /// Frees every order of market `m` (nothing of a settled market can change), its books
     /// and its client order ids (the gateway's idempotency window remembers them for as long as it
     /// promises); what the feed and the settlement result keep is all that remains.
+    /// Drops what a settled or voided market kept (its result, winners and starting prices):
+    /// after this the market is unknown (`UnknownMarket`) and its id may be created again.
+    /// Memory then holds nothing of it but an empty slot (SPEC 8a: a settled market's result
+    /// stays until purged).
+    ///
+    /// # Errors
+    /// `UnknownMarket`; `InvalidState` when it is not settled or voided.
+    pub fn purge_market(&mut self, market_id: &str) -> Result<(), ErrorCode> {
+        let m = self.market_idx(market_id)?;
+        if self.settlement(m) == Settlement::Open {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.drop_market(m);
+        Ok(())
+    }
+
+    pub(crate) fn drop_market(&mut self, m: u32) {
+        let ml = &mut self.ledger.markets[m as usize];
+        ml.results = Vec::new();
+        ml.winners = Vec::new();
+        let market = &mut self.markets[m as usize];
+        market.purged = true;
+        market.sp = None;
+        market.release_books();
+        self.market_index.remove(&market.id);
+    }
+
     pub(crate) fn free_settled_market(&mut self, m: u32) {
         for id in std::mem::take(&mut self.markets[m as usize].order_ids) {
             if let Some(order) = self.orders.remove(id) {

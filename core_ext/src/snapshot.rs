@@ -24,7 +24,9 @@ const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 /// 5: only the orders the engine holds (a settled market's are freed), each with its id,
 ///    after the last id issued (versions 3 and 4 restore, their settled markets' orders
 ///    freed on the way in).
-const VERSION: u32 = 5;
+/// 6: the purged markets at the end, when there are any (a version-5 body is a valid
+///    version-6 body without purged markets).
+const VERSION: u32 = 6;
 const OLDEST_VERSION: u32 = 3;
 
 impl Exchange {
@@ -115,6 +117,17 @@ impl Exchange {
                         }
                     }
                 }
+            }
+        }
+        // Version 6: the purged markets, written only when there are any, so that a state
+        // without keeps the bytes and the hash it had under version 5.
+        let purged: Vec<u32> = (0..self.markets.len() as u32)
+            .filter(|&m| self.markets[m as usize].purged)
+            .collect();
+        if !purged.is_empty() {
+            w.u32(purged.len() as u32);
+            for m in purged {
+                w.u32(m);
             }
         }
     }
@@ -315,6 +328,15 @@ impl Exchange {
             .collect();
         for m in settled {
             ex.free_settled_market(m);
+        }
+        if version >= 6 && !r.done() {
+            for _ in 0..r.u32()? {
+                let m = r.u32()?;
+                if m >= n_markets || ex.settlement(m) == crate::ledger::Settlement::Open {
+                    return Err(SnapshotError::Corrupt("purged market"));
+                }
+                ex.drop_market(m);
+            }
         }
         if !r.done() {
             return Err(SnapshotError::Corrupt("trailing bytes"));

@@ -42,12 +42,16 @@ fn market_def(k: usize) -> MarketDef {
     }
 }
 
+const KEEP_SETTLED: usize = 4;
+
 struct Sim {
     ex: Exchange,
     rng: Rng,
     markets: Vec<MarketDef>,
     now: i64,
     next_market: usize,
+    /// Settled markets not yet purged, oldest first (a few are kept, as a retention would).
+    settled: Vec<String>,
 }
 
 impl Sim {
@@ -64,6 +68,7 @@ impl Sim {
             markets: Vec::new(),
             now: 0,
             next_market: 0,
+            settled: Vec::new(),
         };
         for _ in 0..3 {
             sim.add_market();
@@ -213,7 +218,14 @@ impl Sim {
         );
         let pnl: i64 = report.accounts.iter().map(|a| a.pnl).sum();
         assert_eq!(pnl + report.residue, 0, "settled P&L sums to zero");
-        self.markets.remove(k);
+        let settled = self.markets.remove(k);
+        self.settled.push(settled.id);
+        if self.settled.len() > KEEP_SETTLED {
+            let oldest = self.settled.remove(0);
+            self.ex
+                .purge_market(&oldest)
+                .expect("a settled market purges");
+        }
         self.add_market();
     }
 }
@@ -232,6 +244,12 @@ struct RunnerStats {
 }
 
 fn check_invariants(ex: &Exchange) {
+    // listed markets by engine index (purged ones are not listed, and hold no orders)
+    let listed: std::collections::HashMap<u32, usize> = ex
+        .markets()
+        .enumerate()
+        .map(|(i, m)| (ex.market_idx(&m.id).unwrap(), i))
+        .collect();
     let mut stats: Vec<Vec<RunnerStats>> = ex
         .markets()
         .map(|m| {
@@ -260,7 +278,7 @@ fn check_invariants(ex: &Exchange) {
             o.id
         );
         assert!(o.remaining >= 0 && o.matched >= 0 && o.cancelled >= 0);
-        let s = &mut stats[o.market as usize][usize::from(o.runner)];
+        let s = &mut stats[listed[&o.market]][usize::from(o.runner)];
         let a = slot[o.account as usize];
         match o.side {
             Side::Back => s.back_matched += o.matched,
@@ -289,7 +307,7 @@ fn check_invariants(ex: &Exchange) {
             let idx = ex.account_idx(a).unwrap();
             assert_eq!(
                 ex.exposure(a, &market.id).unwrap(),
-                ex.exposure_from_scratch(idx, m as u32),
+                ex.exposure_from_scratch(idx, ex.market_idx(&market.id).unwrap()),
                 "exposure of {a} on market {m} equals a recomputation"
             );
         }
@@ -321,6 +339,11 @@ fn prop_a_million_commands_keep_every_invariant() {
         sim.ex.order_count()
     );
     assert_eq!(sim.ex.orders().count(), sim.ex.held_order_count());
+    // Purged markets are gone: what is listed is the live markets and the few kept settled.
+    assert_eq!(
+        sim.ex.markets().count(),
+        sim.markets.len() + sim.settled.len()
+    );
     assert!(
         sim.next_market > 500,
         "markets settled: {}",
@@ -346,6 +369,7 @@ fn prop_a_million_commands_keep_every_invariant() {
         markets: sim.markets.iter().map(market_def_like).collect(),
         now: sim.now,
         next_market: sim.next_market,
+        settled: sim.settled.clone(),
     };
     assert_eq!(restored.ex.state_hash(), hash, "restore keeps the hash");
     sim.rng = Rng(0xf00d);

@@ -163,3 +163,33 @@ fn freed_slots_are_reused_without_changing_any_order() {
         .unwrap();
     assert_eq!(ex.order(next.order_id).unwrap().remaining, 100);
 }
+
+#[test]
+fn a_purged_market_keeps_nothing_but_its_slot_and_its_id_can_be_used_again() {
+    use pybet_core::ErrorCode;
+    let mut ex = funded();
+    market(&mut ex, "race");
+    trade(&mut ex, "race", 300);
+    assert_eq!(ex.purge_market("race"), Err(ErrorCode::InvalidState));
+    ex.settle_market("race", &[1], &[]).unwrap();
+    let settled = ex.snapshot().len();
+    ex.purge_market("race").unwrap();
+    assert!(ex.snapshot().len() < settled, "the result is dropped");
+    assert_eq!(
+        ex.settlement_result("race").err(),
+        Some(ErrorCode::UnknownMarket)
+    );
+    assert_eq!(ex.purge_market("race"), Err(ErrorCode::UnknownMarket));
+    assert!(ex.markets().all(|m| m.id != "race"));
+    // restore keeps it purged, with the same hash
+    let copy = Exchange::restore(&ex.snapshot()).unwrap();
+    assert_eq!(copy.state_hash(), ex.state_hash());
+    assert!(copy.market("race").is_err());
+    // the id is free again: a new market of that name trades as any other
+    market(&mut ex, "race");
+    ex.place(&place("race", Side::Back, "2.0", "alice", None))
+        .unwrap();
+    assert_eq!(ex.orders_where(None, Some("race"), false).unwrap().len(), 1);
+    let copy = Exchange::restore(&ex.snapshot()).unwrap();
+    assert_eq!(copy.state_hash(), ex.state_hash());
+}

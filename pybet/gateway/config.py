@@ -13,6 +13,7 @@ snapshot_fork = true          # written by a forked child, off the event loop (L
 feed = true                   # the history feed of every batch's events (pybet.feed)
 feed_retention = 100000       # batches the feed keeps at least
 idempotency_window_s = 86400  # client order ids remembered at least this long (and until settled)
+settled_retention_s = 604800  # a settled market's result is purged after this (0 = never)
 
 [limits]
 rate = 2000                   # orders per second per account (token bucket)
@@ -114,6 +115,9 @@ class GatewayConfig:
     feed_retention: int = 100_000
     # a client order id is remembered until its market settles and for at least this long
     idempotency_window_s: float = 86_400.0
+    # a settled market's result is purged this long after its settlement (journal time; at
+    # least the idempotency window); 0 = kept for ever
+    settled_retention_s: float = 7 * 86_400.0
     snapshot_memory: bool = False  # also snapshot periodically on memory: (tests)
     accounts: dict[str, AccountConfig] = field(default_factory=dict)
     markets: list[MarketConfig] = field(default_factory=list)

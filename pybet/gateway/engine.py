@@ -60,7 +60,10 @@ class _State(msgspec.Struct, array_like=True):
     cross_markets: list[str] = []  # markets with cross-matching (absent before it existed)
     # per idempotency entry, in the table's order: (journal ms it was made, its market)
     idem_meta: list[tuple[int, str]] = []
+    # settled or voided markets not yet purged, in settlement order, and when (journal ms;
+    # absent before the retention existed: then they start their retention at restore)
     settled_markets: list[str] = []
+    settled_at: list[int] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,10 @@ class EngineCore:
     """Holds the exchange, the pools and the idempotency table; applies commands."""
 
     def __init__(
-        self, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+        self,
+        commission_rate: float = 0.0,
+        idempotency_window_s: float = 86_400.0,
+        settled_retention_s: float = 7 * 86_400.0,
     ) -> None:
         self.exchange = pybet.Exchange(commission_rate=commission_rate)
         #: how long a client order id is remembered at least (and until its market settles)
@@ -122,7 +128,10 @@ class EngineCore:
         self._idem_queue: deque[tuple[tuple[str, str], int]] = deque()
         # aged-out entries of markets not yet settled, per market
         self._idem_waiting: dict[str, list[tuple[str, str]]] = {}
-        self.settled_markets: set[str] = set()
+        #: settled or voided markets -> journal ms of the settlement, in that order; each is
+        #: purged from the exchange once the retention has passed (SPEC 8a)
+        self.settled_markets: dict[str, int] = {}
+        self.retention_ms = _retention_ms(settled_retention_s, idempotency_window_s)
         self.pools: dict[str, pybet.Pool] = {}
         # ticket id -> account, per pool (the pool engine knows no accounts)
         self.pool_owners: dict[str, list[str]] = {}
@@ -154,7 +163,25 @@ class EngineCore:
     def begin_batch(self, now_ms: int) -> BatchResult:
         self.now_ms = max(self.now_ms, now_ms)
         self._expire_idem()
+        if self.retention_ms:
+            self._purge_settled()
         return BatchResult(replies=[])
+
+    def _purge_settled(self) -> None:
+        """Purge the markets settled longer ago than the retention (journal time: a replay
+        purges exactly what the live run did). The retention is at least the idempotency
+        window, so every client order id of such a market has been forgotten already."""
+        horizon = self.now_ms - self.retention_ms
+        settled = self.settled_markets
+        while settled:
+            market, at = next(iter(settled.items()))
+            if at > horizon:
+                return
+            del settled[market]
+            self.market_delay.pop(market, None)
+            self.cross_markets.discard(market)
+            with contextlib.suppress(PybetError):  # purged already (by the library caller)
+                self.exchange.purge_market(market)
 
     # -- the idempotency window -------------------------------------------------------------
     def _remember(self, key: tuple[str, str], reply: Reply, market: str) -> None:
@@ -187,7 +214,7 @@ class EngineCore:
                 self._idem_waiting.setdefault(market, []).append(key)
 
     def _market_settled(self, market: str) -> None:
-        self.settled_markets.add(market)
+        self.settled_markets[market] = self.now_ms
         for key in self._idem_waiting.pop(market, []):
             self._forget(key)
 
@@ -579,7 +606,8 @@ class EngineCore:
                 market_delay=dict(sorted(self.market_delay.items())),
                 cross_markets=sorted(self.cross_markets),
                 idem_meta=[self.idem_meta.get(k, (self.now_ms, "")) for k in self.idem],
-                settled_markets=sorted(self.settled_markets),
+                settled_markets=list(self.settled_markets),
+                settled_at=list(self.settled_markets.values()),
             )
             return _encoder.encode(st), self._hash_of(ex_hash, idem)
 
@@ -590,10 +618,16 @@ class EngineCore:
 
     @classmethod
     def restore(
-        cls, blob: bytes, commission_rate: float = 0.0, idempotency_window_s: float = 86_400.0
+        cls,
+        blob: bytes,
+        commission_rate: float = 0.0,
+        idempotency_window_s: float = 86_400.0,
+        settled_retention_s: float = 7 * 86_400.0,
     ) -> EngineCore:
         with _gc_paused():
-            return cls._restore(blob, commission_rate, idempotency_window_s)
+            core = cls._restore(blob, commission_rate, idempotency_window_s)
+        core.retention_ms = _retention_ms(settled_retention_s, idempotency_window_s)
+        return core
 
     @classmethod
     def _restore(
@@ -620,7 +654,10 @@ class EngineCore:
         core.now_ms = st.now_ms
         core.market_delay = dict(st.market_delay)
         core.cross_markets = set(st.cross_markets)
-        core.settled_markets = set(st.settled_markets)
+        times = st.settled_at
+        if len(times) != len(st.settled_markets):  # a snapshot from before the retention
+            times = [st.now_ms] * len(st.settled_markets)
+        core.settled_markets = dict(zip(st.settled_markets, times, strict=True))
         # A snapshot from before the window: its entries start their window now.
         metas = st.idem_meta or [(st.now_ms, "")] * len(core.idem)
         if len(metas) != len(core.idem):
@@ -653,6 +690,14 @@ class EngineCore:
             h.update(_encoder.encode((pid, pool.state_hash(), self.pool_owners[pid])))
         h.update(idem)
         return int.from_bytes(h.digest(), "little")
+
+
+def _retention_ms(settled_retention_s: float, idempotency_window_s: float) -> int:
+    """0: settled markets are kept; else at least the idempotency window (see
+    ``_purge_settled``)."""
+    if settled_retention_s <= 0:
+        return 0
+    return int(max(settled_retention_s, idempotency_window_s) * 1000)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ def rebuild(
     commission_rate: float = 0.0,
     idempotency_window_s: float = 86_400.0,
     *,
+    settled_retention_s: float = 7 * 86_400.0,
     feed: bool = False,
     on_batch: Callable[[int, BatchResult], None] | None = None,
 ) -> Rebuilt:
@@ -37,12 +38,14 @@ def rebuild(
     silently lose acknowledged batches). With ``feed`` the replayed batches' events are encoded
     as the live run did (``BatchResult.feed``) and handed with their seq to ``on_batch``."""
     if rec.snapshot is not None:
-        core = EngineCore.restore(rec.snapshot.state, commission_rate, idempotency_window_s)
+        core = EngineCore.restore(
+            rec.snapshot.state, commission_rate, idempotency_window_s, settled_retention_s
+        )
         if core.state_hash() != rec.snapshot.state_hash:
             raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
         seq = rec.snapshot.seq
     else:
-        core = EngineCore(commission_rate, idempotency_window_s)
+        core = EngineCore(commission_rate, idempotency_window_s, settled_retention_s)
         seq = 0
     core.feed = feed
     accounts: set[str] = set()

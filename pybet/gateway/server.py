@@ -52,7 +52,9 @@ class Gateway:
         self.cfg = cfg
         self.store = store if store is not None else open_store(cfg.store)
         self.store.configure_feed(cfg.feed_retention)
-        self.engine = EngineCore(cfg.commission_rate, cfg.idempotency_window_s)
+        self.engine = EngineCore(
+            cfg.commission_rate, cfg.idempotency_window_s, cfg.settled_retention_s
+        )
         self.engine.feed = cfg.feed
         self.metrics = Metrics()
         self.encoder = p.Encoder()
@@ -170,7 +172,12 @@ class Gateway:
                 unpublished.append((seq, encode_batch(res.feed)))
 
         rebuilt = rebuild(
-            rec, cfg.commission_rate, cfg.idempotency_window_s, feed=cfg.feed, on_batch=collect
+            rec,
+            cfg.commission_rate,
+            cfg.idempotency_window_s,
+            settled_retention_s=cfg.settled_retention_s,
+            feed=cfg.feed,
+            on_batch=collect,
         )
         await self._publish_missing(rec, feed_last, unpublished)
         self.engine = rebuilt.core

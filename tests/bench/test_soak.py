@@ -97,7 +97,7 @@ def test_load_rotate_markets_settles_markets_with_real_pnl(
     ex = gw.engine.exchange
     rotated = [m for m in ex.markets() if m.startswith("rot.")]
     assert len(rotated) == rotation["created"] >= 3 and rotation["settled"] == len(rotated)
-    assert set(rotated) <= gw.engine.settled_markets
+    assert set(rotated) <= set(gw.engine.settled_markets)
     assert not [o for m in rotated for o in ex.orders(market_id=m, live_only=True)]
     # settlement moved money between the traders: zero-sum but for the rounding residue the
     # house keeps (under a minor unit per account and market; no commission configured)

@@ -6,6 +6,7 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pybet
 from pybet import protocol as p
 from pybet.gateway.engine import EngineCore
 from pybet.gateway.journal import AdvanceTime, decode_record, encode_record
@@ -261,3 +262,48 @@ def test_the_window_bounds_the_table_and_survives_a_restart() -> None:
         c.apply_batch(300_000, [])
     assert restored.state_hash() == core.state_hash()
     assert len(core.idem) == 0
+
+
+def test_a_settled_market_is_purged_after_the_retention_by_journal_time() -> None:
+    """A settled market keeps its result for the retention (never shorter than the
+    idempotency window), then is purged: unknown to the exchange, gone from the engine's
+    tables; its id can be created again. A replay of the same batches and a restore from a
+    snapshot taken in between purge exactly the same (state hash)."""
+    day = 86_400_000
+    core = EngineCore(idempotency_window_s=86_400, settled_retention_s=3_600)  # -> 1 day
+    batches: list[tuple[int, list[tuple[str, object]]]] = [(1_000, SETUP)]
+    batches.append(
+        (
+            2_000,
+            [
+                ("a", p.Place(1, "1.1", 1, "BACK", "2.0", 100, "x1")),
+                ("b", p.Place(2, "1.1", 1, "LAY", "2.0", 100)),
+                ("admin", p.MarketAction(3, "1.1", "close")),
+                ("admin", p.SettleMarket(4, "1.1", [1])),
+            ],
+        )
+    )
+    for now, cmds in batches:
+        core.apply_batch(now, cmds)
+    assert core.exchange.market_status("1.1") == pybet.MarketStatus.CLOSED
+    snap = core.snapshot()
+    core.apply_batch(2_000 + day - 1, [])  # inside the retention: kept
+    assert "1.1" in core.settled_markets and "1.1" in core.exchange.markets()
+    late = [("admin", p.CreateMarket(5, "1.1", [1, 2]))]
+    res = core.apply_batch(2_000 + day, late)  # purged first, so the id is free again
+    assert isinstance(res.replies[0], p.Done)
+    assert "1.1" not in core.settled_markets and not core.idem
+    assert core.exchange.market_status("1.1") == pybet.MarketStatus.INACTIVE  # the new one
+    replay = EngineCore(idempotency_window_s=86_400, settled_retention_s=3_600)
+    for now, cmds in [*batches, (2_000 + day - 1, []), (2_000 + day, late)]:
+        replay.apply_batch(now, cmds)
+    assert replay.state_hash() == core.state_hash()
+    restored = EngineCore.restore(snap, 0.0, 86_400, 3_600)
+    restored.apply_batch(2_000 + day - 1, [])
+    restored.apply_batch(2_000 + day, late)
+    assert restored.state_hash() == core.state_hash()
+    kept = EngineCore(idempotency_window_s=86_400, settled_retention_s=0)
+    for now, cmds in batches:
+        kept.apply_batch(now, cmds)
+    kept.apply_batch(2_000 + 30 * day, [])
+    assert "1.1" in kept.settled_markets  # retention 0: kept for ever

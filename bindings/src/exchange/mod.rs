@@ -180,6 +180,12 @@ impl PyExchange {
         Ok(PySettlementReport::from_core(ex, &rep))
     }
 
+    /// Drops what a settled or voided market kept (its result): the market is then unknown
+    /// and its id may be created again.
+    fn purge_market(&self, market_id: &str) -> PyResult<()> {
+        self.engine()?.purge_market(market_id).map_err(raise)
+    }
+
     fn open_market(&self, market_id: &str) -> PyResult<()> {
         self.engine()?.open_market(market_id).map_err(raise)
     }

@@ -25,7 +25,12 @@ impl Exchange {
     #[inline]
     pub(super) fn market_idx_cached(&mut self, market_id: &str) -> Result<u32, ErrorCode> {
         let markets = &self.markets;
-        let name_of = |i: u32| markets.get(i as usize).map(|m| m.id.as_str());
+        let name_of = |i: u32| {
+            markets
+                .get(i as usize)
+                .filter(|m| !m.purged)
+                .map(|m| m.id.as_str())
+        };
         if let Some(m) = self.market_cache.get(market_id, name_of) {
             return Ok(m);
         }
@@ -57,7 +62,7 @@ impl Exchange {
 
     /// Every market, in creation order.
     pub fn markets(&self) -> impl Iterator<Item = &Market> {
-        self.markets.iter()
+        self.markets.iter().filter(|m| !m.purged)
     }
 
     /// A market by index.
