@@ -13,17 +13,19 @@ it saw every batch. Where: a Redis Stream ``{shard}:events`` (entry id ``f"{seq}
         print(ev.seq, ev.index, ev.kind, ev.data)
 
 ``from_seq`` is the last batch already processed: reading resumes after it, so a consumer that
-stores the ``seq`` of each batch it finished resumes without gaps or duplicates. On redis a
-consumer group (``group=``, ``consumer=``) may share the work; each batch is acknowledged
-(``XACK``) once its events were all taken from the iterator, and a restarted consumer first gets
-the batches it had not acknowledged.
+stores the ``seq`` of each batch it finished resumes without gaps or duplicates; a reader that
+would have to skip batches (dropped by the retention before it read them) gets ``StoreError``
+instead. On redis a consumer group (``group=``, ``consumer=``) may share the work; each batch is
+acknowledged (``XACK``) when the consumer, having taken its events, asks the iterator for more,
+and a restarted consumer first gets the batches it had not acknowledged (at least once: one
+that stopped after a batch's last event, without asking for more, gets that batch again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +80,7 @@ async def batches(
     poll_s: float = 0.2,
     group: str | None = None,
     consumer: str | None = None,
-) -> AsyncIterator[tuple[int, list[FeedEvent]]]:
+) -> AsyncGenerator[tuple[int, list[FeedEvent]], None]:
     """As :func:`feed`, a batch at a time: ``(seq, events)``, one per journaled batch (an empty
     list for a batch without events), seqs contiguous."""
     if from_seq < 0:
@@ -93,9 +95,22 @@ async def batches(
         entries = _redis_batches(url, from_seq, follow, poll_s, group, consumer)
     else:
         raise InvalidArgument(f"no history feed on {url!r} (file:PATH or redis://...)")
-    async for seq, entry, done in entries:
-        yield seq, decode_batch(seq, entry)
-        await done()  # after the consumer took the whole batch
+    expected = from_seq + 1  # without a group every batch comes, in order
+    # ``aclose()`` of this generator closes the reader and its Redis connection before it
+    # returns, not whenever the GC and the event loop finalize the inner generator
+    async with contextlib.aclosing(entries):
+        async for seq, entry, done in entries:
+            if group is None:
+                if seq > expected:
+                    # a reader overtaken by the retention (or a start that raced a trim):
+                    # the batches between are gone, and skipping them silently loses them
+                    raise StoreError(
+                        f"the feed at {url} lacks batches {expected}..{seq - 1}: dropped by "
+                        "its retention before they were read"
+                    )
+                expected = seq + 1
+            yield seq, decode_batch(seq, entry)
+            await done()  # when the consumer asks for more: it has finished with this batch
 
 
 async def feed(
@@ -106,16 +121,17 @@ async def feed(
     poll_s: float = 0.2,
     group: str | None = None,
     consumer: str | None = None,
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncGenerator[FeedEvent, None]:
     """The events of the batches after ``from_seq`` in the store at ``url``, in order. With
     ``follow`` it waits for new batches (polling every ``poll_s`` on file:, blocking reads on
-    redis); without, it ends at the current end. Raises ``StoreError`` when the batches after
-    ``from_seq`` were already dropped by the feed's retention."""
-    async for _seq, events in batches(
-        url, from_seq, follow=follow, poll_s=poll_s, group=group, consumer=consumer
-    ):
-        for ev in events:
-            yield ev
+    redis); without, it ends at the current end. Raises ``StoreError`` when batches after
+    ``from_seq`` were dropped by the feed's retention before they were read (at the start, or
+    a follower that fell behind), or the store cannot be read."""
+    reader = batches(url, from_seq, follow=follow, poll_s=poll_s, group=group, consumer=consumer)
+    async with contextlib.aclosing(reader):
+        async for _seq, events in reader:
+            for ev in events:
+                yield ev
 
 
 async def _nothing() -> None:
@@ -124,20 +140,26 @@ async def _nothing() -> None:
 
 async def _file_batches(
     url: str, after: int, follow: bool, poll_s: float
-) -> AsyncIterator[tuple[int, bytes, Any]]:
+) -> AsyncGenerator[tuple[int, bytes, Any], None]:
     from pybet.store.file import path_from_url
     from pybet.store.filefeed import FeedFileReader
 
     directory = path_from_url(url)
     reader = FeedFileReader(Path(directory), after)
-    oldest = reader.oldest() if directory.is_dir() else None
+    try:
+        oldest = reader.oldest() if directory.is_dir() else None
+    except OSError as exc:
+        raise StoreError(f"cannot read the feed in {directory}: {exc}") from exc
     if oldest is not None and oldest > after + 1:
         raise StoreError(
             f"the feed in {directory} starts at batch {oldest}: batches after {after} were "
             "dropped by its retention"
         )
     while True:
-        batches = await asyncio.to_thread(reader.read) if directory.is_dir() else []
+        try:
+            batches = await asyncio.to_thread(reader.read) if directory.is_dir() else []
+        except OSError as exc:
+            raise StoreError(f"cannot read the feed in {directory}: {exc}") from exc
         for seq, entry in batches:
             yield seq, entry, _nothing
         if not batches:
@@ -153,23 +175,40 @@ async def _redis_batches(
     poll_s: float,
     group: str | None,
     consumer: str | None,
-) -> AsyncIterator[tuple[int, bytes, Any]]:
+) -> AsyncGenerator[tuple[int, bytes, Any], None]:
     import redis.asyncio as aioredis
-    from redis.exceptions import ResponseError
+    from redis.exceptions import RedisError, ResponseError
 
     from pybet.store.redis import RedisStore, seq_of
 
     store = RedisStore(url)
     t = store.target
     key = store.events_key
+    block_ms = max(1, int(poll_s * 1000))
     client: Any = aioredis.Redis(
-        host=t.host, port=t.port, db=t.db, username=t.username, password=t.password
+        host=t.host,
+        port=t.port,
+        db=t.db,
+        username=t.username,
+        password=t.password,
+        # the URL's timeouts, so that a server gone silent is an error, not a reader hung
+        # for ever; a blocking read may take its BLOCK time on top
+        socket_timeout=t.socket_timeout + (block_ms / 1000 if follow else 0.0),
+        socket_connect_timeout=t.connect_timeout,
     )
-    block = ["BLOCK", max(1, int(poll_s * 1000))] if follow else []
+    block = ["BLOCK", block_ms] if follow else []
+
+    def failed(exc: Exception) -> StoreError:
+        return StoreError(f"history feed {key} at {t.host}:{t.port}: {exc}")
+
     try:
-        await _check_retained(client, key, after)
-        if group is not None:
-            with contextlib.suppress(ResponseError):  # BUSYGROUP: it exists already
+        position = None if group is None else await _group_position(client, key, group)
+        if position is None:
+            await _check_retained(client, key, after)
+        else:  # an existing group resumes where it is, whatever from_seq says
+            await _check_retained(client, key, position, group)
+        if group is not None and position is None:
+            with contextlib.suppress(ResponseError):  # BUSYGROUP: created meanwhile
                 await client.execute_command(
                     "XGROUP", "CREATE", key, group, f"{after}-0", "MKSTREAM"
                 )
@@ -194,11 +233,22 @@ async def _redis_batches(
 
                 async def ack(stream_id: Any = stream_id) -> None:
                     if group is not None:
-                        await client.execute_command("XACK", key, group, stream_id)
+                        try:
+                            await client.execute_command("XACK", key, group, stream_id)
+                        except (RedisError, OSError) as exc:
+                            raise failed(exc) from exc
 
+                if not fields:  # pending, but trimmed from the stream meanwhile
+                    await ack()  # reported once: the next read goes on after it
+                    raise StoreError(
+                        f"batch {seq} of the feed {key} was dropped by its retention before "
+                        f"consumer {consumer} of group {group} acknowledged it"
+                    )
                 yield seq, bytes(fields[b"e"]), ack
             if not entries and not follow:
                 return
+    except (RedisError, OSError) as exc:
+        raise failed(exc) from exc
     finally:
         await client.aclose()
 
@@ -214,7 +264,7 @@ def _stream_entries(reply: Any, key: str) -> list[Any]:
     return list(reply[0][1])
 
 
-async def _check_retained(client: Any, key: str, after: int) -> None:
+async def _check_retained(client: Any, key: str, after: int, group: str | None = None) -> None:
     """Refuse to start behind the retention: entries are contiguous, so the first one kept
     names the oldest batch still readable."""
     first = await client.execute_command("XRANGE", key, "-", "+", "COUNT", 1)
@@ -223,7 +273,31 @@ async def _check_retained(client: Any, key: str, after: int) -> None:
 
         oldest = seq_of(first[0][0])
         if oldest > after + 1:
+            who = f"consumer group {group} is at batch {after}; " if group is not None else ""
             raise StoreError(
-                f"the feed {key} starts at batch {oldest}: batches after {after} were dropped "
-                "by its retention"
+                f"{who}the feed {key} starts at batch {oldest}: batches after {after} were "
+                "dropped by its retention"
             )
+
+
+async def _group_position(client: Any, key: str, group: str) -> int | None:
+    """The seq of the last batch delivered to ``group`` (None: no such group yet)."""
+    from redis.exceptions import ResponseError
+
+    from pybet.store.redis import seq_of
+
+    try:
+        groups = await client.execute_command("XINFO", "GROUPS", key)
+    except ResponseError as exc:
+        if "no such key" in str(exc).lower():
+            return None
+        raise
+    for info in groups:
+        fields = {_text(k): v for k, v in info.items()}
+        if _text(fields.get("name", b"")) == group:
+            return seq_of(fields["last-delivered-id"])
+    return None
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 
 from pybet.cli import register
@@ -58,6 +59,13 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(main())
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `pybet events tail ... | head`: the reader is gone, which ends the tail; stdout to
+        # /dev/null so that the interpreter's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
     except PybetError as exc:
         print(f"pybet events: {exc}", file=sys.stderr)
         return 1
