@@ -11,7 +11,7 @@ snapshot_every = 100000       # journaled commands between snapshots (0 = never)
 snapshot_interval_s = 60.0    # or seconds between snapshots (0 = never)
 snapshot_fork = true          # written by a forked child, off the event loop (Linux)
 feed = true                   # the history feed of every batch's events (pybet.feed)
-feed_retention = 100000       # batches the feed keeps at least
+feed_retention = 20000        # batches the feed keeps at least
 idempotency_window_s = 86400  # client order ids remembered at least this long (and until settled)
 settled_retention_s = 604800  # a settled market's result is purged after this (0 = never)
 
@@ -112,7 +112,7 @@ class GatewayConfig:
     # the history feed (pybet.feed): every journaled batch's engine events, kept at least
     # feed_retention batches (redis: XADD MAXLEN ~; file: whole segments)
     feed: bool = True
-    feed_retention: int = 100_000
+    feed_retention: int = 20_000
     # a client order id is remembered until its market settles and for at least this long
     idempotency_window_s: float = 86_400.0
     # a settled market's result is purged this long after its settlement (journal time; at

@@ -44,7 +44,7 @@ class Store(abc.ABC):
         redis in the same transaction, on file right after the journal's fsync)."""
 
     #: batches the history feed keeps at least (redis: ``XADD MAXLEN ~``; file: whole segments)
-    feed_retention: int = 100_000
+    feed_retention: int = 20_000
 
     def configure_feed(self, retention: int) -> None:
         """Set the feed's retention (the gateway's ``feed_retention``), before ``open``."""

@@ -106,7 +106,7 @@ def test_redis_stopped_during_load_fails_closed_and_resumes(tmp_path: Path) -> N
         pytest.skip("redis-server is not installed")
     redis = RedisServer(directory=tmp_path / "redis").start()
     url = f"{redis.url}?shard=outage&socket_timeout=2"
-    config = write_config(tmp_path / "gw.toml", url, snapshot_every=200, trim_journal=False)
+    config = write_config(tmp_path / "gw.toml", url, snapshot_every=50, trim_journal=False)
     server = Server(config, free_port(), tmp_path)
     ledger = Ledger()
     rng = random.Random("outage")
