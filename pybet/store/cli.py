@@ -19,6 +19,7 @@ from typing import Any
 
 from pybet.cli import register
 from pybet.errors import PybetError, StoreError
+from pybet.gateway.config import GatewayConfig
 from pybet.store import open_store
 from pybet.store.base import Recovered
 from pybet.store.file import FileStore
@@ -28,10 +29,19 @@ from pybet.store.file import FileStore
 REBUILD: Callable[[Recovered], dict[str, Any]] | None = None
 
 
-def _gateway_rebuild(recovered: Recovered, commission_rate: float) -> dict[str, Any]:
+def _gateway_rebuild(recovered: Recovered, cfg: GatewayConfig) -> dict[str, Any]:
+    """The gateway's rebuild with its config's commission, idempotency window and settled
+    retention: the windows change what a replay forgets and purges, so the state hash."""
     from pybet.gateway.recovery import describe, rebuild
 
-    return describe(rebuild(recovered, commission_rate))
+    return describe(
+        rebuild(
+            recovered,
+            cfg.commission_rate,
+            cfg.idempotency_window_s,
+            settled_retention_s=cfg.settled_retention_s,
+        )
+    )
 
 
 def summarize(url: str, recovered: Recovered) -> dict[str, Any]:
@@ -71,7 +81,8 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help="the gateway's TOML config (its commission_rate is needed to rebuild)",
+        help="the gateway's TOML config (its commission rate, idempotency window and settled "
+        "retention change the rebuilt state)",
     )
 
 
@@ -89,8 +100,8 @@ def _run(args: argparse.Namespace) -> int:
             else:
                 from pybet.gateway.config import load_config
 
-                rate = load_config(args.config).commission_rate if args.config else 0.0
-                state = _gateway_rebuild(recovered, rate)
+                cfg = load_config(args.config) if args.config else GatewayConfig()
+                state = _gateway_rebuild(recovered, cfg)
         except PybetError as exc:
             print(f"pybet replay: rebuild failed: {exc} [{exc.code}]", file=sys.stderr)
             return 1
