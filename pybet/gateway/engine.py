@@ -291,12 +291,15 @@ class EngineCore:
                 raise
             # the client order id is used up by a refused place too: remember the refusal
             refused = p.Reject(cmd.req, exc.code, str(exc), coid)
-            self._remember((account, coid), msgspec.structs.replace(refused, req=0), cmd.market_id)
+            # no market: a refusal waits for no settlement, only the window (else one sent to
+            # a market purged later would wait for a settlement that never comes)
+            self._remember((account, coid), msgspec.structs.replace(refused, req=0), "")
             return refused
         reply = self._report(cmd.req, account, rep, res, coid, cmd)
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
-            self._remember((account, coid), msgspec.structs.replace(reply, req=0), cmd.market_id)
+            market = cmd.market_id if type(reply) is p.Ack else ""
+            self._remember((account, coid), msgspec.structs.replace(reply, req=0), market)
         return reply
 
     def _report(

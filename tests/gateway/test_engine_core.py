@@ -307,3 +307,25 @@ def test_a_settled_market_is_purged_after_the_retention_by_journal_time() -> Non
         kept.apply_batch(now, cmds)
     kept.apply_batch(2_000 + 30 * day, [])
     assert "1.1" in kept.settled_markets  # retention 0: kept for ever
+
+
+def test_a_refused_client_order_id_waits_for_the_window_only() -> None:
+    """A place refused (here: its market is settled) uses its client order id up for the
+    window, but waits for no settlement: after the window it is forgotten even once the
+    market has been purged, and nothing is left waiting."""
+    day = 86_400_000
+    core = EngineCore(idempotency_window_s=86_400, settled_retention_s=3_600)
+    core.apply_batch(1_000, SETUP)
+    settle = [
+        ("admin", p.MarketAction(1, "1.1", "close")),
+        ("admin", p.SettleMarket(2, "1.1", [1])),
+    ]
+    core.apply_batch(2_000, settle)
+    late = core.apply_batch(3_000, [("a", p.Place(3, "1.1", 1, "BACK", "2.0", 100, "late"))])
+    assert isinstance(late.replies[0], p.Reject)
+    again = core.apply_batch(4_000, [("a", p.Place(4, "1.1", 1, "BACK", "2.0", 100, "late"))])
+    assert again.replies[0] == msgspec.structs.replace(late.replies[0], req=4, duplicate=True)
+    core.apply_batch(2_000 + day, [])  # the market is purged
+    assert "1.1" not in core.settled_markets and ("a", "late") in core.idem
+    core.apply_batch(3_000 + day, [])  # the window has passed
+    assert ("a", "late") not in core.idem and not core._idem_waiting
