@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from pybet import protocol as p
+from pybet.errors import StoreError
 from pybet.feed import encode_batch
 from pybet.gateway.config import GatewayConfig
 from pybet.gateway.engine import BatchResult, EngineCore
@@ -199,9 +200,7 @@ class Gateway:
             return
         floor = rec.snapshot.seq if rec.snapshot is not None else 0
         if feed_last < floor:
-            # only the journal after the snapshot is replayed: what lies between is not
-            # recoverable (a feed turned on late, or files lost from the store directory)
-            log.warning("event=feed_gap feed_last=%d snapshot_seq=%d", feed_last, floor)
+            unpublished = [*await self._events_before(feed_last, floor), *unpublished]
         for seq, events in unpublished:
             await self.store.publish(seq, events)
         if unpublished:
@@ -210,6 +209,39 @@ class Gateway:
                 unpublished[0][0],
                 unpublished[-1][0],
             )
+
+    async def _events_before(self, feed_last: int, floor: int) -> list[tuple[int, bytes]]:
+        """The feed ends before the snapshot (a feed turned on late, a segment damaged): the
+        missing batches' events come from a replay of the journal from its start, if the store
+        still holds it (``trim_journal = false``); otherwise they are lost, and logged."""
+        try:
+            records = [r for r in await self.store.load_journal(0) if r[0] <= floor]
+        except StoreError:
+            records = []
+        if len(records) != floor:
+            log.warning("event=feed_gap feed_last=%d snapshot_seq=%d", feed_last, floor)
+            return []
+        found: list[tuple[int, bytes]] = []
+
+        def collect(seq: int, res: BatchResult) -> None:
+            if seq > feed_last:
+                found.append((seq, encode_batch(res.feed)))
+
+        cfg = self.cfg
+        try:
+            rebuild(
+                Recovered(None, records),
+                cfg.commission_rate,
+                cfg.idempotency_window_s,
+                settled_retention_s=cfg.settled_retention_s,
+                feed=True,
+                on_batch=collect,
+            )
+        except StoreError as exc:  # a gap inside the old journal
+            log.warning("event=feed_gap feed_last=%d error=%r", feed_last, exc)
+            return []
+        log.info("event=feed_rebuilt from_seq=%d to_seq=%d", feed_last + 1, floor)
+        return found
 
     async def _bootstrap(self) -> None:
         """On a fresh journal: the configured markets and initial deposits, as journaled

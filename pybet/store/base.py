@@ -57,6 +57,12 @@ class Store(abc.ABC):
         """The seq of the last batch in the history feed (0: none)."""
 
     @abc.abstractmethod
+    async def load_journal(self, after: int) -> list[tuple[int, bytes]]:
+        """The journal records with seq > ``after`` that the store still holds, in order,
+        whatever the snapshots (recovery uses it to rebuild a feed behind the snapshot).
+        Raises ``StoreError`` when the records right after ``after`` were trimmed."""
+
+    @abc.abstractmethod
     async def publish(self, seq: int, events: bytes) -> None:
         """Recovery: publish the events of a journaled batch that the feed lacks (a crash
         between the journal's write and the feed's); a seq already published is skipped."""

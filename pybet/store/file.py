@@ -176,11 +176,20 @@ class FileStore(Store):
             if snapshot is not None:
                 break  # the newest intact one; a damaged newer one falls back to its predecessor
         after = snapshot.seq if snapshot else 0
+        return Recovered(snapshot, self._records_after(after, snapshot))
+
+    async def load_journal(self, after: int) -> list[tuple[int, bytes]]:
+        return await self._run(lambda: self._records_after(after, None))
+
+    def _records_after(
+        self, after: int, snapshot: SnapshotRecord | None
+    ) -> list[tuple[int, bytes]]:
         segments = _numbered(self.path, "journal-", ".log")
         if segments and segments[0][0] > after + 1:
+            what = "the newest intact snapshot" if snapshot is not None else "the requested one"
             raise StoreError(
-                f"journal in {self.path} starts at seq {segments[0][0]}, after the newest intact "
-                f"snapshot (seq {after}): records are missing"
+                f"journal in {self.path} starts at seq {segments[0][0]}, after {what} "
+                f"(seq {after}): records are missing"
             )
         records: list[tuple[int, bytes]] = []
         prev = 0
@@ -194,7 +203,7 @@ class FileStore(Store):
             )
             records.extend(seg.records)
             prev = seg.last[0] if seg.last else max(prev, first - 1)
-        return Recovered(snapshot, records)
+        return records
 
     async def append(self, seq: int, record: bytes, events: bytes | None = None) -> None:
         await self._run(lambda: self._append_sync(seq, bytes(record), events))

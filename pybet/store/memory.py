@@ -47,6 +47,12 @@ class MemoryStore(Store):
         super().configure_feed(retention)
         self.events = deque(self.events, maxlen=retention)
 
+    async def load_journal(self, after: int) -> list[tuple[int, bytes]]:
+        records = [(s, r) for s, r in self.records if s > after]
+        if records and records[0][0] != after + 1:
+            raise StoreError(f"journal records after seq {after} were trimmed")
+        return records
+
     async def feed_last(self) -> int:
         return self.events[-1][0] if self.events else 0
 

@@ -285,6 +285,18 @@ class RedisStore(Store):
                 f"journal {self.journal_key} was trimmed to seq {deleted}, past the snapshot "
                 f"(seq {after}): records are missing"
             )
+        return Recovered(snapshot, await self._records_after(after))
+
+    async def load_journal(self, after: int) -> list[tuple[int, bytes]]:
+        try:
+            records = await self._records_after(after)
+        except ResponseError as exc:
+            raise StoreError(f"redis load failed: {exc}") from exc
+        if records and records[0][0] != after + 1:
+            raise StoreError(f"journal {self.journal_key}: records after seq {after} were trimmed")
+        return records
+
+    async def _records_after(self, after: int) -> list[tuple[int, bytes]]:
         records: list[tuple[int, bytes]] = []
         start = after + 1
         while True:
@@ -292,7 +304,7 @@ class RedisStore(Store):
             for stream_id, entry in page:
                 records.append((seq_of(stream_id), bytes(entry[b"r"])))
             if len(page) < _PAGE:
-                return Recovered(snapshot, records)
+                return records
             start = records[-1][0] + 1
 
     async def _stream_info(self) -> dict[bytes, Any]:

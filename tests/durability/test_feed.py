@@ -298,15 +298,6 @@ def test_a_torn_final_feed_record_is_cut_away_and_republished(tmp_path: Path) ->
     run(main())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=StoreError,
-    reason="pybet/gateway/server.py Gateway._publish_missing (recover): when the feed ends "
-    "before the newest snapshot (feed_last < snapshot seq) it only logs event=feed_gap; the "
-    "batches in between are never published again although the journal still holds them "
-    "(trim_journal=False here), so the feed lacks them for good and readers crossing them "
-    "get StoreError (a gap)",
-)
 def test_a_torn_final_feed_record_behind_the_shutdown_snapshot_is_republished(
     tmp_path: Path,
 ) -> None:
