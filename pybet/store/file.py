@@ -28,6 +28,8 @@ from pybet.store.fileformat import (
     decode_snapshot,
     encode_record,
     encode_snapshot,
+    fsync_dir,
+    open_for_append,
     scan_segment,
 )
 
@@ -51,14 +53,6 @@ def _numbered(directory: Path, prefix: str, suffix: str) -> list[tuple[int, Path
         if n.startswith(prefix) and n.endswith(suffix) and n[len(prefix) : -len(suffix)].isdigit():
             found.append((int(n[len(prefix) : -len(suffix)]), p))
     return sorted(found)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def path_from_url(url: str) -> Path:
@@ -139,17 +133,7 @@ class FileStore(Store):
                 self._last, self._last_seq = None, floor
                 return
             first, path = segments[-1]
-            seg = scan_segment(
-                path.name, path.read_bytes(), after=1 << 64, prev=first - 1, final=True
-            )
-            fd = os.open(path, os.O_WRONLY)
-            if seg.torn:
-                if seg.end == 0:
-                    os.write(fd, MAGIC)
-                else:
-                    os.ftruncate(fd, seg.end)
-                os.fsync(fd)
-            os.lseek(fd, 0, os.SEEK_END)
+            fd, _end, seg = open_for_append(path, prev=first - 1)
             self._fd, self._segment_first, self._last = fd, first, seg.last
             self._last_seq = max(seg.last[0] if seg.last else first - 1, floor)
         except OSError as exc:
@@ -161,7 +145,7 @@ class FileStore(Store):
         )
         os.write(fd, MAGIC)
         os.fsync(fd)
-        _fsync_dir(self.path)
+        fsync_dir(self.path)
         if self._fd is not None:
             os.close(self._fd)
         self._fd, self._segment_first = fd, first_seq
@@ -287,10 +271,10 @@ class FileStore(Store):
             finally:
                 os.close(fd)
             os.rename(tmp, final)
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
             for _seq, old in _numbered(self.path, "snapshot-", ".snap")[:-KEEP_SNAPSHOTS]:
                 old.unlink()
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
         except OSError as exc:
             raise StoreError(f"snapshot write failed: {exc}") from exc
 
@@ -319,7 +303,7 @@ class FileStore(Store):
             path.unlink()
             removed = True
         if removed:
-            _fsync_dir(self.path)
+            fsync_dir(self.path)
 
     async def ping(self) -> bool:
         if self._executor is None:

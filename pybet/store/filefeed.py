@@ -21,8 +21,9 @@ from pybet.store.fileformat import (
     FEED_MAGIC,
     RECORD_HEADER,
     encode_record,
+    fsync_dir,
+    open_for_append,
     record_crc,
-    scan_segment,
 )
 
 SEGMENT_BYTES = 64 * 1024 * 1024  # a new segment once the current one is this large
@@ -63,18 +64,7 @@ class FeedWriter:
             self.last = 0
             return
         first, path = found[-1]
-        seg = scan_segment(
-            path.name, path.read_bytes(), after=1 << 64, prev=0, final=True, magic=FEED_MAGIC
-        )
-        fd = os.open(path, os.O_WRONLY)
-        if seg.torn:
-            if seg.end == 0:
-                os.write(fd, FEED_MAGIC)
-            else:
-                os.ftruncate(fd, seg.end)
-            os.fsync(fd)
-        self._size = os.lseek(fd, 0, os.SEEK_END)
-        self._fd = fd
+        self._fd, self._size, seg = open_for_append(path, prev=0, magic=FEED_MAGIC)
         self.last = seg.last[0] if seg.last else first - 1
 
     def append(self, seq: int, events: bytes) -> None:
@@ -108,7 +98,7 @@ class FeedWriter:
             os.close(self._fd)
         self._fd, self._size = fd, len(FEED_MAGIC)
         self._retire(first_seq)
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
 
     def _retire(self, newest_first: int) -> None:
         """Delete segments whose every batch is older than the retention."""
@@ -136,14 +126,6 @@ def sync_newest(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class FeedFileReader:

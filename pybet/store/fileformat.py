@@ -9,9 +9,11 @@ was in flight when the process died); anything else that does not check out is c
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from pybet.errors import StoreError
 from pybet.store.base import SnapshotRecord
@@ -99,6 +101,37 @@ def scan_segment(
         prev = seq
         off = start + length
     return Segment(records, last, off, torn=False)
+
+
+def open_for_append(path: Path, *, prev: int, magic: bytes = MAGIC) -> tuple[int, int, Segment]:
+    """Open the final segment at ``path`` for appending: scan it, cut a torn tail away
+    (fsynced), and return a write descriptor, the offset of its end and what the scan found.
+    Raises ``OSError`` (the descriptor is then closed) or ``StoreError`` from the scan."""
+    seg = scan_segment(
+        path.name, path.read_bytes(), after=1 << 64, prev=prev, final=True, magic=magic
+    )
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        if seg.torn:
+            if seg.end == 0:
+                os.write(fd, magic)
+            else:
+                os.ftruncate(fd, seg.end)
+            os.fsync(fd)
+        end = os.lseek(fd, 0, os.SEEK_END)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd, end, seg
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a directory's entries (a created, renamed or deleted file) durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def encode_snapshot(snap: SnapshotRecord) -> bytes:
