@@ -185,16 +185,10 @@ async def _redis_batches(
     t = store.target
     key = store.events_key
     block_ms = max(1, int(poll_s * 1000))
+    # the URL's timeouts, so that a server gone silent is an error, not a reader hung for
+    # ever; a blocking read may take its BLOCK time on top
     client: Any = aioredis.Redis(
-        host=t.host,
-        port=t.port,
-        db=t.db,
-        username=t.username,
-        password=t.password,
-        # the URL's timeouts, so that a server gone silent is an error, not a reader hung
-        # for ever; a blocking read may take its BLOCK time on top
-        socket_timeout=t.socket_timeout + (block_ms / 1000 if follow else 0.0),
-        socket_connect_timeout=t.connect_timeout,
+        **t.connection(t.socket_timeout + (block_ms / 1000 if follow else 0.0))
     )
     block = ["BLOCK", block_ms] if follow else []
 

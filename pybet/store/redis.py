@@ -56,6 +56,19 @@ class RedisTarget:
     waitaof_timeout_ms: int
     require_aof: bool
 
+    def connection(self, socket_timeout: float) -> dict[str, Any]:
+        """The client arguments every connection to this target shares (the store's, a
+        snapshot child's, a feed reader's); ``socket_timeout`` is each one's own."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "db": self.db,
+            "username": self.username,
+            "password": self.password,
+            "socket_timeout": socket_timeout,
+            "socket_connect_timeout": self.connect_timeout,
+        }
+
 
 def parse_url(url: str) -> RedisTarget:
     u = urlparse(url)
@@ -160,13 +173,7 @@ class RedisStore(Store):
             return self._client
         t = self.target
         client = aioredis.Redis(
-            host=t.host,
-            port=t.port,
-            db=t.db,
-            username=t.username,
-            password=t.password,
-            socket_timeout=t.socket_timeout,
-            socket_connect_timeout=t.connect_timeout,
+            **t.connection(t.socket_timeout),
             # No retries inside redis-py: a retry is the gateway's fail-closed loop's decision.
             retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
@@ -391,15 +398,7 @@ class RedisStore(Store):
         import redis
 
         t = self.target
-        client = redis.Redis(
-            host=t.host,
-            port=t.port,
-            db=t.db,
-            username=t.username,
-            password=t.password,
-            socket_timeout=max(t.socket_timeout, _CHILD_TIMEOUT_S),
-            socket_connect_timeout=t.connect_timeout,
-        )
+        client = redis.Redis(**t.connection(max(t.socket_timeout, _CHILD_TIMEOUT_S)))
         try:
             current = _exec_sync(client, "HGET", self.snapshot_key, "seq")
             try:
