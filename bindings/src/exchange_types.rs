@@ -255,11 +255,7 @@ pub fn extract_tick(value: &Bound<'_, PyAny>) -> PyResult<Tick> {
 
 /// A tick's price as a float (exactly the ladder's decimal when printed).
 pub fn tick_price(tick: Tick) -> f64 {
-    ladder::TICKS[usize::from(tick)] as f64 / ladder_scale()
-}
-
-fn ladder_scale() -> f64 {
-    pybet_core::types::PRICE_SCALE as f64
+    pybet_core::feed::tick_price(tick)
 }
 
 /// One fill of a place report.
@@ -488,7 +484,7 @@ impl PyStartingPrice {
 
 /// A fixed-point price (1e-4) as a float: exact to 4 decimals.
 pub fn fx_price(p: i64) -> f64 {
-    p as f64 / pybet_core::types::PRICE_SCALE as f64
+    pybet_core::feed::fx_price(p)
 }
 
 /// A runner's aggregated book: `(price, size)` levels, best first.

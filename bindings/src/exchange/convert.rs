@@ -8,7 +8,9 @@ use pyo3::types::PyDict;
 
 use pybet_core::events::{Event, EventKind};
 use pybet_core::exchange::{Exchange, PlaceReport};
-use pybet_core::types::{Persistence, TimeInForce};
+use pybet_core::feed::{event_fields, EventFields};
+use pybet_core::market::MarketStatus;
+use pybet_core::types::{Persistence, Side, TimeInForce};
 use pybet_core::Order;
 
 use crate::exchange_types::*;
@@ -84,148 +86,69 @@ pub fn py_order(ex: &Exchange, o: &Order) -> PyOrder {
 }
 
 pub fn py_event(py: Python<'_>, ex: &Exchange, ev: &Event) -> PyResult<PyEvent> {
-    let d = PyDict::new(py);
-    let market_id = |m: u32| ex.market_at(m).id.clone();
-    let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
-    match &ev.kind {
-        EventKind::OrderAccepted {
-            order_id,
-            market,
-            runner,
-            side,
-            tick,
-            size,
-            account,
-        } => {
-            d.set_item("order_id", order_id)?;
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("runner", runner_id(*market, *runner))?;
-            d.set_item("side", PySide::from_core(*side))?;
-            d.set_item("price", tick_price(*tick))?;
-            d.set_item("size", size)?;
-            d.set_item("account", ex.account_name(*account))?;
-        }
-        EventKind::OrderRejected {
-            market,
-            account,
-            code,
-            client_order_id,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("account", &**account)?;
-            d.set_item("code", code.as_str())?;
-            d.set_item("client_order_id", client_order_id.as_deref())?;
-        }
-        EventKind::Fill {
-            market,
-            runner,
-            maker_order,
-            taker_order,
-            maker_account,
-            taker_account,
-            tick,
-            size,
-            taker_side,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("runner", runner_id(*market, *runner))?;
-            d.set_item("maker_order", maker_order)?;
-            d.set_item("taker_order", taker_order)?;
-            d.set_item("maker_account", ex.account_name(*maker_account))?;
-            d.set_item("taker_account", ex.account_name(*taker_account))?;
-            d.set_item("price", tick_price(*tick))?;
-            d.set_item("size", size)?;
-            d.set_item("taker_side", PySide::from_core(*taker_side))?;
-        }
-        EventKind::OrderCancelled {
-            order_id,
-            market,
-            account,
-            size,
-            reason,
-        } => {
-            d.set_item("order_id", order_id)?;
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("account", ex.account_name(*account))?;
-            d.set_item("size", size)?;
-            d.set_item("reason", reason.as_str())?;
-            if let Some(o) = ex.order(*order_id) {
-                d.set_item("runner", runner_id(*market, o.runner))?;
-            }
-        }
-        EventKind::MarketStatusChanged {
-            market,
-            status,
-            in_play,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("status", PyMarketStatus::from_core(*status))?;
-            d.set_item("in_play", in_play)?;
-        }
-        EventKind::RunnerRemoved {
-            market,
-            runner,
-            reduction_bp,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("runner", runner_id(*market, *runner))?;
-            d.set_item("reduction_factor", f64::from(*reduction_bp) / 100.0)?;
-        }
-        EventKind::MarketSettled {
-            market,
-            winners,
-            void,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            let w: Vec<i64> = winners.iter().map(|&r| runner_id(*market, r)).collect();
-            d.set_item("winners", w)?;
-            d.set_item("void", void)?;
-        }
-        EventKind::Settled {
-            market,
-            account,
-            pnl,
-            commission,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("account", ex.account_name(*account))?;
-            d.set_item("pnl", pnl)?;
-            d.set_item("commission", commission)?;
-        }
-        EventKind::StartingPriceReconciled {
-            market,
-            runner,
-            price,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("runner", runner_id(*market, *runner))?;
-            d.set_item("price", price.map(fx_price))?;
-        }
-        EventKind::StartingPriceFill {
-            market,
-            runner,
-            back_order,
-            lay_order,
-            back_account,
-            lay_account,
-            price,
-            size,
-        } => {
-            d.set_item("market_id", market_id(*market))?;
-            d.set_item("runner", runner_id(*market, *runner))?;
-            d.set_item("back_order", back_order)?;
-            d.set_item("lay_order", lay_order)?;
-            d.set_item("back_account", ex.account_name(*back_account))?;
-            d.set_item("lay_account", ex.account_name(*lay_account))?;
-            d.set_item("price", fx_price(*price))?;
-            d.set_item("size", size)?;
-        }
+    let mut fields = DictFields {
+        py,
+        dict: PyDict::new(py),
+        error: None,
     };
+    event_fields(ex, &ev.kind, &mut fields);
+    if let Some(err) = fields.error {
+        return Err(err);
+    }
     Ok(PyEvent {
         seq: ev.seq,
         kind: ev.kind.name(),
-        fields: d.unbind(),
+        fields: fields.dict.unbind(),
     })
+}
+
+/// An event's fields into a dict, as [`event_fields`] lists them (the same as the feed's
+/// maps); the first failed insertion is kept and returned by `py_event`.
+struct DictFields<'py> {
+    py: Python<'py>,
+    dict: Bound<'py, PyDict>,
+    error: Option<PyErr>,
+}
+
+impl DictFields<'_> {
+    fn set(&mut self, key: &str, value: impl for<'a> IntoPyObject<'a>) {
+        if self.error.is_none() {
+            if let Err(e) = self.dict.set_item(key, value) {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+impl EventFields for DictFields<'_> {
+    fn str(&mut self, key: &str, value: &str) {
+        self.set(key, value);
+    }
+    fn uint(&mut self, key: &str, value: u64) {
+        self.set(key, value);
+    }
+    fn int(&mut self, key: &str, value: i64) {
+        self.set(key, value);
+    }
+    fn float(&mut self, key: &str, value: f64) {
+        self.set(key, value);
+    }
+    fn bool(&mut self, key: &str, value: bool) {
+        self.set(key, value);
+    }
+    fn nil(&mut self, key: &str) {
+        let none = self.py.None();
+        self.set(key, none);
+    }
+    fn ints(&mut self, key: &str, values: &[i64]) {
+        self.set(key, values.to_vec());
+    }
+    fn side(&mut self, key: &str, value: Side) {
+        self.set(key, PySide::from_core(value));
+    }
+    fn status(&mut self, key: &str, value: MarketStatus) {
+        self.set(key, PyMarketStatus::from_core(value));
+    }
 }
 
 /// Events as numpy arrays, one per field (`kind`: `EventKind::code`). Fields that a kind
