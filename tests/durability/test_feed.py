@@ -266,6 +266,13 @@ def test_publishing_a_published_batch_again_changes_nothing(
     run(main())
 
 
+def tear_last_feed_record(data: Path) -> None:
+    """The last feed record loses its last 3 bytes, as a write the machine died in."""
+    last = segments(data)[-1][1]
+    with last.open("r+b") as fh:
+        fh.truncate(last.stat().st_size - 3)
+
+
 def test_a_torn_final_feed_record_is_cut_away_and_republished(tmp_path: Path) -> None:
     """The last feed record torn (the machine died before the page cache reached the disk;
     the journal, fsynced, has the batch; no snapshot covers it): the store cuts the torn
@@ -281,10 +288,7 @@ def test_a_torn_final_feed_record_is_cut_away_and_republished(tmp_path: Path) ->
         for snap in data.glob("snapshot-*"):
             snap.unlink()  # as after a crash before the shutdown snapshot
         before = await read_batches(url)
-        last = segments(data)[-1][1]
-        size = last.stat().st_size
-        with last.open("r+b") as fh:
-            fh.truncate(size - 3)
+        tear_last_feed_record(data)
         torn = await read_batches(url)
         assert [s for s, _ in torn] == list(range(1, seq))  # a reader stops before the tear
         async with serving(FileStore(url)) as gw:
@@ -311,9 +315,7 @@ def test_a_torn_final_feed_record_behind_the_shutdown_snapshot_is_republished(
             await place_some(gw, 4)
             seq = gw.seq
         assert any(data.glob(f"snapshot-*{seq}.snap"))
-        last = segments(data)[-1][1]
-        with last.open("r+b") as fh:
-            fh.truncate(last.stat().st_size - 3)
+        tear_last_feed_record(data)
         async with serving(FileStore(url)) as gw:
             await place_some(gw, 2, tag="after")
         got = await read_batches(url)  # StoreError: batch `seq` is missing
