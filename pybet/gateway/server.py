@@ -27,7 +27,7 @@ from pybet.gateway.journal import STATE_CHANGING, AdvanceTime, encode_record
 from pybet.gateway.marketdata import MarketData
 from pybet.gateway.metrics import Metrics, serve_http
 from pybet.gateway.ratelimit import TokenBucket
-from pybet.gateway.recovery import rebuild
+from pybet.gateway.recovery import Rebuilt, rebuild
 from pybet.gateway.session import Session
 from pybet.gateway.snapshotter import ChildSnapshot, can_fork, fork_snapshot, wait_child
 from pybet.store import MemoryStore, Recovered, SnapshotRecord, Store, open_store
@@ -164,22 +164,9 @@ class Gateway:
         """Newest snapshot (its hash checked), then the journal after it (contiguous), through
         the same ``apply_batch`` path as live batches (pybet/gateway/recovery.py)."""
         rec = await self.store.load()
-        cfg = self.cfg
-        feed_last = await self.store.feed_last() if cfg.feed else 0
-        unpublished: list[tuple[int, bytes]] = []
-
-        def collect(seq: int, res: BatchResult) -> None:
-            if seq > feed_last:  # journaled, but the crash came before the feed's write
-                unpublished.append((seq, encode_batch(res.feed)))
-
-        rebuilt = rebuild(
-            rec,
-            cfg.commission_rate,
-            cfg.idempotency_window_s,
-            settled_retention_s=cfg.settled_retention_s,
-            feed=cfg.feed,
-            on_batch=collect,
-        )
+        feed_last = await self.store.feed_last() if self.cfg.feed else 0
+        # the batches after the feed's end: journaled, but the crash came before the feed's write
+        rebuilt, unpublished = self._replay(rec, self.cfg.feed, feed_last)
         await self._publish_missing(rec, feed_last, unpublished)
         self.engine = rebuilt.core
         self.seq = rebuilt.seq
@@ -192,6 +179,28 @@ class Gateway:
         gc.collect()
         gc.freeze()
         log.info("event=recovered seq=%d replayed=%d", self.seq, rebuilt.replayed)
+
+    def _replay(
+        self, rec: Recovered, feed: bool, feed_after: int
+    ) -> tuple[Rebuilt, list[tuple[int, bytes]]]:
+        """``rebuild`` with this gateway's windows; with ``feed`` also the feed entries of the
+        replayed batches after ``feed_after``."""
+        entries: list[tuple[int, bytes]] = []
+
+        def collect(seq: int, res: BatchResult) -> None:
+            if seq > feed_after:
+                entries.append((seq, encode_batch(res.feed)))
+
+        cfg = self.cfg
+        rebuilt = rebuild(
+            rec,
+            cfg.commission_rate,
+            cfg.idempotency_window_s,
+            settled_retention_s=cfg.settled_retention_s,
+            feed=feed,
+            on_batch=collect if feed else None,
+        )
+        return rebuilt, entries
 
     async def _publish_missing(
         self, rec: Recovered, feed_last: int, unpublished: list[tuple[int, bytes]]
@@ -221,22 +230,8 @@ class Gateway:
         if len(records) != floor:
             log.warning("event=feed_gap feed_last=%d snapshot_seq=%d", feed_last, floor)
             return []
-        found: list[tuple[int, bytes]] = []
-
-        def collect(seq: int, res: BatchResult) -> None:
-            if seq > feed_last:
-                found.append((seq, encode_batch(res.feed)))
-
-        cfg = self.cfg
         try:
-            rebuild(
-                Recovered(None, records),
-                cfg.commission_rate,
-                cfg.idempotency_window_s,
-                settled_retention_s=cfg.settled_retention_s,
-                feed=True,
-                on_batch=collect,
-            )
+            _rebuilt, found = self._replay(Recovered(None, records), True, feed_last)
         except StoreError as exc:  # a gap inside the old journal
             log.warning("event=feed_gap feed_last=%d error=%r", feed_last, exc)
             return []
