@@ -11,6 +11,7 @@ use crate::events::{Event, EventKind};
 use crate::exchange::Exchange;
 use crate::ladder::TICKS;
 use crate::market::MarketStatus;
+use crate::msgpack::{array_header, int, string, uint};
 use crate::types::{PriceFx, Side, Tick, PRICE_SCALE};
 
 /// Where an event's fields go: the MessagePack maps here, the Python `Event` objects in the
@@ -297,78 +298,10 @@ impl EventFields for Map<'_> {
     }
 }
 
-fn string(out: &mut Vec<u8>, s: &str) {
-    let n = s.len();
-    if n < 32 {
-        #[allow(clippy::cast_possible_truncation)] // n < 32
-        out.push(0xa0 | n as u8);
-    } else if let Ok(n) = u8::try_from(n) {
-        out.extend_from_slice(&[0xd9, n]);
-    } else if let Ok(n) = u16::try_from(n) {
-        out.push(0xda);
-        out.extend_from_slice(&n.to_be_bytes());
-    } else {
-        out.push(0xdb);
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
-    }
-    out.extend_from_slice(s.as_bytes());
-}
-
-fn uint(out: &mut Vec<u8>, v: u64) {
-    if v < 128 {
-        #[allow(clippy::cast_possible_truncation)] // v < 128
-        out.push(v as u8);
-    } else {
-        out.push(0xcf);
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-}
-
-fn int(out: &mut Vec<u8>, v: i64) {
-    match u64::try_from(v) {
-        Ok(u) => uint(out, u),
-        Err(_) => {
-            out.push(0xd3);
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-    }
-}
-
-/// A MessagePack array header for `n` elements.
-pub fn array_header(out: &mut Vec<u8>, n: usize) {
-    if n < 16 {
-        #[allow(clippy::cast_possible_truncation)] // n < 16
-        out.push(0x90 | n as u8);
-    } else if let Ok(n) = u16::try_from(n) {
-        out.push(0xdc);
-        out.extend_from_slice(&n.to_be_bytes());
-    } else {
-        out.push(0xdd);
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{array_header, encode_events, int, string};
+    use super::encode_events;
     use crate::exchange::Exchange;
-
-    #[test]
-    fn scalars_take_the_shortest_forms_that_need_no_lookahead() {
-        let mut out = Vec::new();
-        int(&mut out, 5);
-        int(&mut out, -1);
-        int(&mut out, 300);
-        string(&mut out, "ab");
-        array_header(&mut out, 3);
-        array_header(&mut out, 70_000);
-        let mut want = vec![5, 0xd3];
-        want.extend_from_slice(&(-1i64).to_be_bytes());
-        want.push(0xcf);
-        want.extend_from_slice(&300u64.to_be_bytes());
-        want.extend_from_slice(&[0xa2, b'a', b'b', 0x93, 0xdd, 0, 1, 0x11, 0x70]);
-        assert_eq!(out, want);
-    }
 
     #[test]
     fn every_drained_event_becomes_one_map() {

@@ -18,6 +18,7 @@ pub mod fixed;
 pub mod ladder;
 pub mod ledger;
 pub mod market;
+pub mod msgpack;
 mod names;
 pub mod order;
 pub mod quant;
