@@ -600,8 +600,42 @@ class Exchange:
     def snapshot_and_hash(self) -> tuple[bytes, int]:
         """``(snapshot(), state_hash())`` from one encoding of the state."""
     @staticmethod
-    def restore(blob: bytes) -> Exchange: ...
+    def restore(blob: bytes | memoryview) -> Exchange:
+        """The exchange ``snapshot()`` bytes describe (a memoryview is read in place)."""
     def state_hash(self) -> int: ...
+
+@_final
+class IdempotencyTable:
+    """The gateway's idempotency window: ``(account, client_order_id)`` -> the encoded reply
+    that order got, in the order made (``pybet/gateway/engine.py`` holds the rules)."""
+
+    def __init__(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: tuple[str, str], /) -> bool: ...
+    def get(self, account: str, client_order_id: str) -> bytes | None: ...
+    def remember(
+        self, account: str, client_order_id: str, reply: bytes, made_ms: int, market: str
+    ) -> None:
+        """Remembers ``reply``, made at ``made_ms`` of journal time in ``market`` ("": none)."""
+    def expire(self, horizon_ms: int) -> None:
+        """Ages out the entries made at or before ``horizon_ms``: forgotten without a market
+        or when their market has settled, else waiting for its settlement."""
+    def market_settled(self, market: str) -> None: ...
+    def market_purged(self, market: str) -> None: ...
+    @property
+    def waiting(self) -> int:
+        """Entries past the window waiting for their market to settle."""
+    def items(self) -> list[tuple[tuple[str, str], bytes]]: ...
+    def accounts(self) -> list[str]:
+        """The accounts that hold an entry."""
+    def encode_replies(self) -> bytes:
+        """The replies as one MessagePack map ``[account, client_order_id]`` -> reply."""
+    def encode_meta(self) -> bytes:
+        """Each entry's ``[made_ms, market]`` as a MessagePack array, in the same order."""
+    @staticmethod
+    def restore(
+        replies: bytes | memoryview, meta: bytes | memoryview, default_ms: int, settled: list[str]
+    ) -> IdempotencyTable: ...
 
 def price_to_tick(price: _PriceLike) -> int: ...
 def tick_to_price_str(tick: int) -> str: ...

@@ -4,11 +4,13 @@
 use pyo3::prelude::*;
 
 mod accounts;
+mod buffer;
 mod cell;
 mod codes;
 mod errors;
 mod exchange;
 mod exchange_types;
+mod idem;
 mod pool;
 mod pool_enums;
 mod quant;
@@ -23,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(errors::tote_error_codes, m)?)?;
     exchange::register(m)?;
     codes::register(m)?;
+    idem::register(m)?;
     pool::register(m)?;
     quant::register(m)?;
     Ok(())

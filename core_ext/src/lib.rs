@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod exposure;
 pub mod feed;
 pub mod fixed;
+pub mod idem;
 pub mod ladder;
 pub mod ledger;
 pub mod market;

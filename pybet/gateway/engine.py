@@ -12,17 +12,17 @@ import gc
 import hashlib
 import heapq
 import logging
-from collections import deque
 from collections.abc import Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import msgspec
 import numpy as np
 
 import pybet
 from pybet import protocol as p
+from pybet._core import IdempotencyTable
 from pybet.codes import CANCEL_REASONS, EVENT_KINDS
 from pybet.errors import PybetError, SnapshotError, UnknownPool
 from pybet.gateway.journal import AdvanceTime
@@ -37,29 +37,26 @@ _encoder = msgspec.msgpack.Encoder()
 _reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Decoder(
     p.Ack | p.Reject
 )
-# The idempotency table restores with its replies still encoded (msgspec.Raw views into the
-# snapshot): a reply is decoded only when its client order id comes back, and a million of
-# them restore in a third of the time and a fraction of the memory of a million structs. Raw
-# values encode verbatim, so snapshots and the state hash are the same bytes either way.
-_idem_decoder: msgspec.msgpack.Decoder[dict[tuple[str, str], msgspec.Raw]] = (
-    msgspec.msgpack.Decoder(dict[tuple[str, str], msgspec.Raw])
-)
 Reply = p.Ack | p.Reject
 
 
 class _State(msgspec.Struct, array_like=True):
+    # The two big fields decode as memoryviews into the snapshot (no copy of ~200 MB at a
+    # million orders); the Rust restores read them in place.
     version: int
-    exchange: bytes
+    exchange: memoryview
     pools: dict[str, bytes]
     pool_owners: dict[str, list[str]]
-    # version 2: one MessagePack map [account, client_order_id] -> reply, in insertion order;
-    # version 1: a list of (account, client_order_id, encoded reply), sorted
-    idem: bytes | list[tuple[str, str, bytes]]
+    # version 2: one MessagePack map [account, client_order_id] -> reply, in the order made
+    # (IdempotencyTable.encode_replies); version 1: a list of (account, client_order_id,
+    # encoded reply), sorted
+    idem: memoryview | list[tuple[str, str, bytes]]
     now_ms: int
     market_delay: dict[str, int]
     cross_markets: list[str] = []  # markets with cross-matching (absent before it existed)
-    # per idempotency entry, in the table's order: (journal ms it was made, its market)
-    idem_meta: list[tuple[int, str]] = []
+    # per idempotency entry, in the table's order: [journal ms it was made, its market]
+    # (IdempotencyTable.encode_meta; an empty array before the window existed)
+    idem_meta: msgspec.Raw = msgspec.Raw(b"\x90")
     # settled or voided markets not yet purged, in settlement order, and when (journal ms;
     # absent before the retention existed: then they start their retention at restore)
     settled_markets: list[str] = []
@@ -123,11 +120,9 @@ class EngineCore:
         self.exchange = pybet.Exchange(commission_rate=commission_rate)
         #: how long a client order id is remembered at least (and until its market settles)
         self.idem_window_ms = int(idempotency_window_s * 1000)
-        self.idem_meta: dict[tuple[str, str], tuple[int, str]] = {}
-        # entries in the order they were made (journal time only grows): the next to age out
-        self._idem_queue: deque[tuple[tuple[str, str], int]] = deque()
-        # aged-out entries of markets not yet settled, per market
-        self._idem_waiting: dict[str, list[tuple[str, str]]] = {}
+        #: (account, client_order_id) -> the original reply (encoded, req = 0), with when it
+        #: was made and its market (held in Rust: ~a third of the memory of Python objects)
+        self.idem = IdempotencyTable()
         #: settled or voided markets -> journal ms of the settlement, in that order; each is
         #: purged from the exchange once the retention has passed (SPEC 8a)
         self.settled_markets: dict[str, int] = {}
@@ -135,9 +130,6 @@ class EngineCore:
         self.pools: dict[str, pybet.Pool] = {}
         # ticket id -> account, per pool (the pool engine knows no accounts)
         self.pool_owners: dict[str, list[str]] = {}
-        # (account, client_order_id) -> the original reply, with req = 0 (still encoded when
-        # it came from a snapshot)
-        self.idem: dict[tuple[str, str], Reply | msgspec.Raw] = {}
         self.now_ms = 0
         self._undrained = 0  # batches since the engine's events were last drained
         #: the history feed is on: events are drained every batch, encoded into the result
@@ -178,45 +170,27 @@ class EngineCore:
             if at > horizon:
                 return
             del settled[market]
+            self.idem.market_purged(market)
             self.market_delay.pop(market, None)
             self.cross_markets.discard(market)
             with contextlib.suppress(PybetError):  # purged already (by the library caller)
                 self.exchange.purge_market(market)
 
     # -- the idempotency window -------------------------------------------------------------
-    def _remember(self, key: tuple[str, str], reply: Reply, market: str) -> None:
+    def _remember(self, account: str, coid: str, reply: Reply, market: str) -> None:
         """The reply a re-used client order id gets, until its market settles and for at least
         the window (journal time, so that a replay expires exactly what the live run did)."""
-        self.idem[key] = reply
-        self.idem_meta[key] = (self.now_ms, market)
-        self._idem_queue.append((key, self.now_ms))
-
-    def _forget(self, key: tuple[str, str]) -> None:
-        self.idem.pop(key, None)
-        self.idem_meta.pop(key, None)
+        reply = msgspec.structs.replace(reply, req=0)
+        self.idem.remember(account, coid, _encoder.encode(reply), self.now_ms, market)
 
     def _expire_idem(self) -> None:
-        horizon = self.now_ms - self.idem_window_ms
-        queue, meta = self._idem_queue, self.idem_meta
-        while queue:
-            key, when = queue[0]
-            made = meta.get(key)
-            if made is None or made[0] != when:  # forgotten since, or made again later
-                queue.popleft()
-                continue
-            if when > horizon:
-                return
-            queue.popleft()
-            market = made[1]
-            if market in self.settled_markets or not market:
-                self._forget(key)
-            else:
-                self._idem_waiting.setdefault(market, []).append(key)
+        # past the window: forgotten when without a market or when it has settled, else
+        # forgotten at its settlement (the table knows the settled markets, see below)
+        self.idem.expire(self.now_ms - self.idem_window_ms)
 
     def _market_settled(self, market: str) -> None:
         self.settled_markets[market] = self.now_ms
-        for key in self._idem_waiting.pop(market, []):
-            self._forget(key)
+        self.idem.market_settled(market)
 
     def apply(self, account: str, cmd: Any, res: BatchResult) -> msgspec.Struct:
         """Apply one state-changing command; returns the requester's reply. Never raises for
@@ -266,11 +240,10 @@ class EngineCore:
     def _place(self, account: str, cmd: p.Place, res: BatchResult) -> msgspec.Struct:
         coid = cmd.client_order_id
         if coid is not None:
-            seen = self.idem.get((account, coid))
+            seen = self.idem.get(account, coid)
             if seen is not None:
-                if isinstance(seen, msgspec.Raw):
-                    seen = _reply_decoder.decode(seen)
-                return msgspec.structs.replace(seen, req=cmd.req, duplicate=True)
+                original = _reply_decoder.decode(seen)
+                return msgspec.structs.replace(original, req=cmd.req, duplicate=True)
         try:
             rep = self.exchange.place(
                 cmd.market_id,
@@ -293,13 +266,13 @@ class EngineCore:
             refused = p.Reject(cmd.req, exc.code, str(exc), coid)
             # no market: a refusal waits for no settlement, only the window (else one sent to
             # a market purged later would wait for a settlement that never comes)
-            self._remember((account, coid), msgspec.structs.replace(refused, req=0), "")
+            self._remember(account, coid, refused, "")
             return refused
         reply = self._report(cmd.req, account, rep, res, coid, cmd)
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
             market = cmd.market_id if type(reply) is p.Ack else ""
-            self._remember((account, coid), msgspec.structs.replace(reply, req=0), market)
+            self._remember(account, coid, reply, market)
         return reply
 
     def _report(
@@ -598,26 +571,21 @@ class EngineCore:
         once for both (what the gateway writes at every snapshot)."""
         with _gc_paused():
             ex_blob, ex_hash = self.exchange.snapshot_and_hash()
-            idem = self._idem_bytes()
+            idem = self.idem.encode_replies()
             st = _State(
                 version=2,
-                exchange=ex_blob,
+                exchange=memoryview(ex_blob),
                 pools={k: v.snapshot() for k, v in sorted(self.pools.items())},
                 pool_owners=dict(sorted(self.pool_owners.items())),
-                idem=idem,
+                idem=memoryview(idem),
                 now_ms=self.now_ms,
                 market_delay=dict(sorted(self.market_delay.items())),
                 cross_markets=sorted(self.cross_markets),
-                idem_meta=[self.idem_meta.get(k, (self.now_ms, "")) for k in self.idem],
+                idem_meta=msgspec.Raw(self.idem.encode_meta()),
                 settled_markets=list(self.settled_markets),
                 settled_at=list(self.settled_markets.values()),
             )
             return _encoder.encode(st), self._hash_of(ex_hash, idem)
-
-    def _idem_bytes(self) -> bytes:
-        # Insertion order is deterministic (entries are only ever added, in apply order, and
-        # restore keeps the order), so it needs no sort: one encode call for the whole table.
-        return _encoder.encode(self.idem)  # a map with [account, coid] keys, in order
 
     @classmethod
     def restore(
@@ -627,64 +595,75 @@ class EngineCore:
         idempotency_window_s: float = 86_400.0,
         settled_retention_s: float = 7 * 86_400.0,
     ) -> EngineCore:
-        with _gc_paused():
-            core = cls._restore(blob, commission_rate, idempotency_window_s)
-        core.retention_ms = _retention_ms(settled_retention_s, idempotency_window_s)
-        return core
+        return cls.restore_and_hash(
+            blob, commission_rate, idempotency_window_s, settled_retention_s, hash=False
+        )[0]
 
     @classmethod
-    def _restore(
-        cls, blob: bytes, commission_rate: float, idempotency_window_s: float
-    ) -> EngineCore:
-        try:
-            st = msgspec.msgpack.decode(blob, type=_State)
-        except msgspec.MsgspecError as exc:
-            raise SnapshotError(f"gateway snapshot does not decode: {exc}") from None
-        core = cls(commission_rate, idempotency_window_s)
-        core.exchange = pybet.Exchange.restore(st.exchange)
-        core.pools = {k: pybet.Pool.restore(v) for k, v in st.pools.items()}
-        core.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
-        try:
-            if isinstance(st.idem, bytes):
-                # the decoded dict is the table itself (no copy): new replies join it as structs
-                core.idem = cast(
-                    dict[tuple[str, str], Reply | msgspec.Raw], _idem_decoder.decode(st.idem)
-                )
-            else:
-                core.idem = {(a, c): _reply_decoder.decode(r) for a, c, r in st.idem}
-        except msgspec.MsgspecError as exc:
-            raise SnapshotError(f"gateway snapshot: bad idempotency table: {exc}") from None
-        core.now_ms = st.now_ms
-        core.market_delay = dict(st.market_delay)
-        core.cross_markets = set(st.cross_markets)
+    def restore_and_hash(
+        cls,
+        blob: bytes,
+        commission_rate: float = 0.0,
+        idempotency_window_s: float = 86_400.0,
+        settled_retention_s: float = 7 * 86_400.0,
+        *,
+        hash: bool = True,
+    ) -> tuple[EngineCore, int]:
+        """The state ``blob`` describes and, with ``hash``, its ``state_hash()`` (what recovery
+        checks against the hash recorded with the snapshot; 0 without). The exchange restores
+        and hashes on a worker thread while this one restores the idempotency table: both run
+        in Rust with the GIL released, so on two cores recovery takes the longer of the two."""
+        with _gc_paused():
+            try:
+                st = msgspec.msgpack.decode(blob, type=_State)
+            except msgspec.MsgspecError as exc:
+                raise SnapshotError(f"gateway snapshot does not decode: {exc}") from None
+            core = cls(commission_rate, idempotency_window_s, settled_retention_s)
+            with ThreadPoolExecutor(1, thread_name_prefix="pybet-restore") as worker:
+                exchange = worker.submit(_restore_exchange, st.exchange, hash)
+                core._restore_rest(st)
+                # the table's bytes for the hash while the exchange is still on its way
+                idem = core.idem.encode_replies() if hash else None
+                core.exchange, ex_hash = exchange.result()
+            core._restore_due()
+            if idem is None:
+                return core, 0
+            return core, core._hash_of(ex_hash, idem)
+
+    def _restore_rest(self, st: _State) -> None:
+        """Everything of ``st`` but the exchange."""
+        self.pools = {k: pybet.Pool.restore(v) for k, v in st.pools.items()}
+        self.pool_owners = {k: list(v) for k, v in st.pool_owners.items()}
+        self.now_ms = st.now_ms
+        self.market_delay = dict(st.market_delay)
+        self.cross_markets = set(st.cross_markets)
         times = st.settled_at
         if len(times) != len(st.settled_markets):  # a snapshot from before the retention
             times = [st.now_ms] * len(st.settled_markets)
-        core.settled_markets = dict(zip(st.settled_markets, times, strict=True))
-        # A snapshot from before the window: its entries start their window now.
-        metas = st.idem_meta or [(st.now_ms, "")] * len(core.idem)
-        if len(metas) != len(core.idem):
-            raise SnapshotError("gateway snapshot: idempotency table and its times differ")
-        # C-level loops: a million entries restore in a fraction of a second
-        core.idem_meta = dict(zip(core.idem, metas, strict=True))
-        core._idem_queue = deque(zip(core.idem, map(itemgetter(0), metas), strict=True))
+        self.settled_markets = dict(zip(st.settled_markets, times, strict=True))
+        replies = st.idem
+        if not isinstance(replies, memoryview):  # version 1: sorted (account, coid, reply)
+            replies = memoryview(_encoder.encode({(a, c): msgspec.Raw(r) for a, c, r in replies}))
+        # A snapshot from before the window (an empty meta array): its entries start their
+        # window at the snapshot's time.
+        self.idem = IdempotencyTable.restore(
+            replies, memoryview(st.idem_meta), st.now_ms, list(self.settled_markets)
+        )
+
+    def _restore_due(self) -> None:
         # due times are not in the snapshot: a waiting order is due at most one delay from now
         # (only markets with a bet delay can hold one: no scan of every resting order)
-        for market_id, delay in core.market_delay.items():
+        for market_id, delay in self.market_delay.items():
             if delay <= 0:
                 continue
-            pending = len(core.exchange.pending_orders(market_id))
-            core.due.extend([core.now_ms + delay] * pending)
-        heapq.heapify(core.due)
-        return core
+            pending = len(self.exchange.pending_orders(market_id))
+            self.due.extend([self.now_ms + delay] * pending)
+        heapq.heapify(self.due)
 
     def state_hash(self) -> int:
         """A u64 over the exchange's and pools' hashes and the idempotency table."""
         with _gc_paused():
-            return self._state_hash()
-
-    def _state_hash(self) -> int:
-        return self._hash_of(self.exchange.state_hash(), self._idem_bytes())
+            return self._hash_of(self.exchange.state_hash(), self.idem.encode_replies())
 
     def _hash_of(self, exchange_hash: int, idem: bytes) -> int:
         h = hashlib.blake2b(digest_size=8)
@@ -693,6 +672,11 @@ class EngineCore:
             h.update(_encoder.encode((pid, pool.state_hash(), self.pool_owners[pid])))
         h.update(idem)
         return int.from_bytes(h.digest(), "little")
+
+
+def _restore_exchange(blob: memoryview, hash: bool) -> tuple[pybet.Exchange, int]:
+    exchange = pybet.Exchange.restore(blob)
+    return exchange, exchange.state_hash() if hash else 0
 
 
 def _retention_ms(settled_retention_s: float, idempotency_window_s: float) -> int:

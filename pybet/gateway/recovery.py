@@ -38,10 +38,10 @@ def rebuild(
     silently lose acknowledged batches). With ``feed`` the replayed batches' events are encoded
     as the live run did (``BatchResult.feed``) and handed with their seq to ``on_batch``."""
     if rec.snapshot is not None:
-        core = EngineCore.restore(
+        core, state_hash = EngineCore.restore_and_hash(
             rec.snapshot.state, commission_rate, idempotency_window_s, settled_retention_s
         )
-        if core.state_hash() != rec.snapshot.state_hash:
+        if state_hash != rec.snapshot.state_hash:
             raise SnapshotError(f"snapshot at seq {rec.snapshot.seq}: state hash mismatch")
         seq = rec.snapshot.seq
     else:
@@ -72,7 +72,7 @@ def describe(rebuilt: Rebuilt) -> dict[str, Any]:
     # the exchange has no account listing: every account with an order, an idempotency entry,
     # or a deposit/withdrawal in the replayed journal tail (one only funded before the snapshot
     # and never trading is missed)
-    names = set(rebuilt.accounts) | {o.account for o in orders} | {a for a, _ in rebuilt.core.idem}
+    names = set(rebuilt.accounts) | {o.account for o in orders} | set(rebuilt.core.idem.accounts())
     names.discard("")
     balances = {a: ex.balance(a) for a in sorted(names)}
     return {

@@ -4,6 +4,7 @@ mod columns;
 mod convert;
 
 use numpy::PyReadonlyArray1;
+use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -12,6 +13,7 @@ use pybet_core::types::{OrderType, Persistence, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec};
 
 use crate::accounts::{commission_ppm, dead_heats, reduction_bp, PySettlementReport};
+use crate::buffer::read_only_bytes;
 use crate::cell::{EngineCell, Held};
 use crate::errors::{
     extract_amount, extract_optional_amount, raise, InvalidArgument, SnapshotError,
@@ -653,9 +655,10 @@ impl PyExchange {
         Ok((PyBytes::new(py, &blob), hash))
     }
 
-    /// Rebuilds an exchange from `snapshot()` bytes.
+    /// Rebuilds an exchange from `snapshot()` bytes (or a memoryview of them: no copy).
     #[staticmethod]
-    fn restore(py: Python<'_>, blob: &[u8]) -> PyResult<PyExchange> {
+    fn restore(py: Python<'_>, blob: PyBuffer<u8>) -> PyResult<PyExchange> {
+        let blob = read_only_bytes(&blob)?;
         let ex = py
             .detach(|| Exchange::restore(blob))
             .map_err(|e| SnapshotError::new_err(e.to_string()))?;
@@ -664,9 +667,11 @@ impl PyExchange {
         })
     }
 
-    /// A deterministic 64-bit hash of the state.
-    fn state_hash(&self) -> PyResult<u64> {
-        Ok(self.engine()?.state_hash())
+    /// A deterministic 64-bit hash of the state (computed with the GIL released).
+    fn state_hash(&self, py: Python<'_>) -> PyResult<u64> {
+        let held = self.engine()?;
+        let ex: &Exchange = &held;
+        Ok(py.detach(|| ex.state_hash()))
     }
 
     fn __repr__(&self) -> PyResult<String> {
