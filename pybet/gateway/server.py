@@ -25,7 +25,7 @@ from pybet.gateway.config import GatewayConfig
 from pybet.gateway.engine import BatchResult, EngineCore
 from pybet.gateway.journal import STATE_CHANGING, AdvanceTime, encode_record
 from pybet.gateway.marketdata import MarketData
-from pybet.gateway.metrics import Metrics, serve_http
+from pybet.gateway.metrics import Metrics, RunQueueClock, serve_http
 from pybet.gateway.ratelimit import TokenBucket
 from pybet.gateway.recovery import Rebuilt, rebuild
 from pybet.gateway.session import Session
@@ -567,15 +567,23 @@ class Gateway:
     async def _timers(self) -> None:
         """Bet-delay releases, idle and login timeouts, fail-closed recovery; and the loop-lag
         probe (how late each 5 ms sleep wakes, exported as ``pybet_loop_lag_seconds``)."""
-        cfg = self.cfg
+        runqueue = RunQueueClock()  # opened here: the loop's own thread
+        try:
+            await self._timer_loop(self.cfg, runqueue)
+        finally:
+            runqueue.close()
+
+    async def _timer_loop(self, cfg: GatewayConfig, runqueue: RunQueueClock) -> None:
         last_sweep = 0.0
         while not self._stopping:
-            slept = time.monotonic()
+            slept, waited = time.monotonic(), runqueue.waited()
             await asyncio.sleep(0.005)
             lag = time.monotonic() - slept - 0.005
-            self.metrics.observe_loop_lag(lag)
+            # the part of the lag that the loop itself took (not the kernel running others)
+            queued = runqueue.waited() - waited
+            self.metrics.observe_loop_lag(lag, lag - queued)
             if lag > _STALL_LOG_S:
-                log.warning("event=loop_stall ms=%.1f", lag * 1000)
+                log.warning("event=loop_stall ms=%.1f runqueue_ms=%.1f", lag * 1000, queued * 1000)
             if self._advance_due() or self._snapshot_due():
                 self._wake.set()
             now = time.monotonic()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pybet.gateway.metrics import Metrics, WindowMax
+from pybet.gateway.metrics import Metrics, RunQueueClock, WindowMax
 
 
 def test_window_max_keeps_a_stall_for_the_window_then_forgets_it() -> None:
@@ -26,3 +26,27 @@ def test_metrics_export_the_recent_max_and_keep_the_old_names() -> None:
     text = m.render()
     assert "pybet_loop_lag_max_recent_seconds 0.012\n" in text
     assert "pybet_loop_lag_max_seconds 0.012\n" in text and "pybet_loop_lag_seconds_count 1" in text
+
+
+def test_the_loops_own_stall_leaves_out_the_run_queue_wait() -> None:
+    m = Metrics()
+    m.observe_loop_lag(0.030, 0.004)  # 26 ms of the 30 waiting for a CPU held by others
+    m.observe_loop_lag(0.010, 0.012)  # clock skew between the two readings: at most the lag
+    m.observe_loop_lag(0.002, -0.001)
+    text = m.render()
+    assert "pybet_loop_lag_max_seconds 0.03\n" in text
+    assert "pybet_loop_stall_own_max_seconds 0.01\n" in text
+    assert "pybet_loop_stall_own_max_recent_seconds 0.01\n" in text
+
+
+def test_the_run_queue_clock_reads_a_growing_wait_and_nothing_once_closed() -> None:
+    import sys
+
+    clock = RunQueueClock()
+    first = clock.waited()
+    sum(range(200_000))
+    assert 0.0 <= first <= clock.waited()
+    if sys.platform.startswith("linux"):
+        assert clock._fd is not None  # schedstat is there (else the probe subtracts nothing)
+    clock.close()
+    assert clock.waited() == 0.0
