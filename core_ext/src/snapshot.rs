@@ -135,9 +135,9 @@ impl Exchange {
     /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
     #[must_use]
     pub fn state_hash(&self) -> u64 {
-        let mut w = self.sized_writer();
+        let mut w = Writer::hashing();
         self.encode_state(&mut w);
-        fnv1a(&w.buf)
+        w.finish_hash()
     }
 
     /// A writer with room for the whole state: at a million orders the encoding is ~90 MB,
@@ -146,9 +146,7 @@ impl Exchange {
         // Orders take 89 bytes each and dominate; positions and queues fit in the margin
         // (a short guess only costs one more growth).
         let guess = self.orders.len() * 100 + self.ledger.positions.len() * 256 + 4096;
-        Writer {
-            buf: Vec::with_capacity(guess),
-        }
+        Writer::with_capacity(guess)
     }
 
     /// Serialises the state (not the undrained events).

@@ -24,9 +24,7 @@ impl From<SnapshotError> for ToteError {
 impl Pool {
     fn encode_body(&self) -> Vec<u8> {
         let t = self.ticket_count();
-        let mut w = Writer {
-            buf: Vec::with_capacity(128 + self.runners() + t * 13),
-        };
+        let mut w = Writer::with_capacity(128 + self.runners() + t * 13);
         w.bytes(MAGIC);
         w.u8(self.kind as u8);
         w.u64(self.runners() as u64);
