@@ -590,26 +590,26 @@ class EngineCore:
     @classmethod
     def restore(
         cls,
-        blob: bytes,
+        blob: bytes | memoryview,
         commission_rate: float = 0.0,
         idempotency_window_s: float = 86_400.0,
         settled_retention_s: float = 7 * 86_400.0,
     ) -> EngineCore:
         return cls.restore_and_hash(
-            blob, commission_rate, idempotency_window_s, settled_retention_s, hash=False
+            blob, commission_rate, idempotency_window_s, settled_retention_s, with_hash=False
         )[0]
 
     @classmethod
     def restore_and_hash(
         cls,
-        blob: bytes,
+        blob: bytes | memoryview,
         commission_rate: float = 0.0,
         idempotency_window_s: float = 86_400.0,
         settled_retention_s: float = 7 * 86_400.0,
         *,
-        hash: bool = True,
+        with_hash: bool = True,
     ) -> tuple[EngineCore, int]:
-        """The state ``blob`` describes and, with ``hash``, its ``state_hash()`` (what recovery
+        """The state ``blob`` describes and (``with_hash``) its ``state_hash()`` (what recovery
         checks against the hash recorded with the snapshot; 0 without). The exchange restores
         and hashes on a worker thread while this one restores the idempotency table: both run
         in Rust with the GIL released, so on two cores recovery takes the longer of the two."""
@@ -620,10 +620,10 @@ class EngineCore:
                 raise SnapshotError(f"gateway snapshot does not decode: {exc}") from None
             core = cls(commission_rate, idempotency_window_s, settled_retention_s)
             with ThreadPoolExecutor(1, thread_name_prefix="pybet-restore") as worker:
-                exchange = worker.submit(_restore_exchange, st.exchange, hash)
+                exchange = worker.submit(_restore_exchange, st.exchange, with_hash)
                 core._restore_rest(st)
                 # the table's bytes for the hash while the exchange is still on its way
-                idem = core.idem.encode_replies() if hash else None
+                idem = core.idem.encode_replies() if with_hash else None
                 core.exchange, ex_hash = exchange.result()
             core._restore_due()
             if idem is None:
@@ -674,9 +674,9 @@ class EngineCore:
         return int.from_bytes(h.digest(), "little")
 
 
-def _restore_exchange(blob: memoryview, hash: bool) -> tuple[pybet.Exchange, int]:
+def _restore_exchange(blob: memoryview, with_hash: bool) -> tuple[pybet.Exchange, int]:
     exchange = pybet.Exchange.restore(blob)
-    return exchange, exchange.state_hash() if hash else 0
+    return exchange, exchange.state_hash() if with_hash else 0
 
 
 def _retention_ms(settled_retention_s: float, idempotency_window_s: float) -> int:

@@ -13,7 +13,9 @@ from pybet.errors import InvalidArgument
 @dataclass(frozen=True, slots=True)
 class SnapshotRecord:
     seq: int  # the batch sequence number of the last journal record the state includes
-    state: bytes  # opaque to the store: the gateway's serialised state
+    # opaque to the store: the gateway's serialised state (a loaded one may be a memoryview
+    # into the bytes read, which saves copying a few hundred MB at a million orders)
+    state: bytes | memoryview
     state_hash: int  # the gateway's combined state hash at `seq` (u64)
 
 

@@ -152,4 +152,5 @@ def decode_snapshot(raw: bytes) -> SnapshotRecord | None:
     (crc,) = _CRC.unpack_from(raw, head + length)
     if zlib.crc32(memoryview(raw)[: head + length]) != crc:
         return None
-    return SnapshotRecord(seq=seq, state=raw[head : head + length], state_hash=state_hash)
+    state = memoryview(raw)[head : head + length]  # no copy of the state
+    return SnapshotRecord(seq=seq, state=state, state_hash=state_hash)
