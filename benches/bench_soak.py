@@ -54,6 +54,7 @@ KEPT_METRICS = (
     "pybet_loop_lag_max_seconds",
     "pybet_loop_stall_own_max_recent_seconds",
     "pybet_loop_stall_own_max_seconds",
+    "pybet_gc_pause_max_seconds",
     "pybet_snapshots_total",
     "pybet_snapshot_failures_total",
     "pybet_journal_failures_total",
@@ -278,16 +279,20 @@ def gateway_log_summary(path: Path) -> dict[str, Any]:
     """What the gateway logged at WARNING and above: its own count of loop stalls over 20 ms
     (``event=loop_stall ms=...``) and the other warnings and errors (the last 20)."""
     stalls: list[float] = []
+    stall_lines: list[str] = []
     other: list[str] = []
     for line in _tail(path, 10**8).splitlines():
         if "event=loop_stall" in line:
+            stall_lines.append(line)
             with contextlib.suppress(ValueError, IndexError):
-                stalls.append(float(line.split("ms=")[1].split()[0]))
+                stalls.append(float(line.split(" ms=")[1].split()[0]))
         elif ("level=WARNING" in line or "level=ERROR" in line) and "dev_accounts" not in line:
             other.append(line)  # (the development accounts are the soak's on purpose)
     return {
         "loop_stalls_logged": len(stalls),
         "worst_logged_stall_ms": max(stalls, default=None),
+        # with their run-queue wait, and what the log said just before (snapshots, markets)
+        "stalls": stall_lines[-20:],
         "warnings": other[-20:],
     }
 
@@ -359,6 +364,8 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
         "loop_stall_after_warmup_ms": max(stalls) * 1e3 if stalls else None,
         "loop_stall_whole_run_ms": run["gateway"]["metrics_end"].get("pybet_loop_lag_max_seconds"),
         "loop_own_stall_after_warmup_ms": max(own) * 1e3 if own else None,
+        "gc_pause_max_ms": (run["gateway"]["metrics_end"].get("pybet_gc_pause_max_seconds") or 0)
+        * 1e3,
         "stall_intervals_over_20ms": sum(1 for v in stalls if v > 0.02),
         "own_stall_intervals_over_20ms": sum(1 for v in own if v > 0.02),
         "worst_interval_p99_us": max((s["p99_us"] or 0 for s in after), default=None),
@@ -393,6 +400,7 @@ def verdicts(f: dict[str, Any]) -> list[str]:
         f"the loop's own longest stall after warm-up (less its thread's run-queue wait)"
         f" {_ms(f.get('loop_own_stall_after_warmup_ms'))}",
         f"stalls over 20 ms that the gateway logged (event=loop_stall): {f['loop_stalls_logged']}",
+        f"the longest cyclic GC collection: {_ms(f.get('gc_pause_max_ms'))}",
     ]
 
 

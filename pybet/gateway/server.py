@@ -41,7 +41,7 @@ _QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
 _advance_encoder = msgspec.msgpack.Encoder()
 _HEADER = struct.Struct(">I")
 _ZERO_HEADER = b"\0\0\0\0"
-_NOTICE_CHUNK = 4096  # engine cancels turned into frames per loop turn
+_NOTICE_CHUNK = 1024  # engine cancels turned into frames per loop turn
 _STALL_LOG_S = 0.02  # a loop stall longer than this is logged (SPEC 8a: the bound at 1M orders)
 
 
@@ -103,6 +103,7 @@ class Gateway:
                 self.cfg.host, self.cfg.http_port, self.metrics, self.healthy
             )
             self.http_port = self._http.sockets[0].getsockname()[1]
+        self.metrics.gc_pauses.install()
         self._tasks = [
             asyncio.create_task(self._owner(), name="pybet-engine-owner"),
             asyncio.create_task(self._timers(), name="pybet-timers"),
@@ -143,6 +144,7 @@ class Gateway:
             self._http.close()
         await self.store.close()
         self._engine_thread.shutdown(wait=False)
+        self.metrics.gc_pauses.uninstall()
         log.info("event=stopped seq=%d", self.seq)
 
     async def _abort_unflushed(self, grace_s: float = 1.0) -> None:

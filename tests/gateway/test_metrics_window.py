@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pybet.gateway.metrics import Metrics, RunQueueClock, WindowMax
+import pytest
+
+from pybet.gateway.metrics import GcPauses, Metrics, RunQueueClock, WindowMax
 
 
 def test_window_max_keeps_a_stall_for_the_window_then_forgets_it() -> None:
@@ -50,3 +52,24 @@ def test_the_run_queue_clock_reads_a_growing_wait_and_nothing_once_closed() -> N
         assert clock._fd is not None  # schedstat is there (else the probe subtracts nothing)
     clock.close()
     assert clock.waited() == 0.0
+
+
+def test_gc_pauses_are_timed_logged_when_long_and_uninstalled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import gc
+    import logging
+
+    pauses = GcPauses(logging.getLogger("pybet.gateway"), log_over_s=0.0)
+    pauses.install()
+    pauses.install()  # once only
+    try:
+        assert gc.callbacks.count(pauses) == 1
+        with caplog.at_level(logging.WARNING, logger="pybet.gateway"):
+            gc.collect()
+        assert pauses.longest > 0.0
+        assert any("event=gc_pause generation=2" in r.getMessage() for r in caplog.records)
+    finally:
+        pauses.uninstall()
+    assert pauses not in gc.callbacks
+    pauses.uninstall()  # twice is harmless
