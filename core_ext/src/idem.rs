@@ -6,20 +6,28 @@
 //! its journal time and tells the table when a market settles or is purged. Entries sit in
 //! slots in the order they were made: journal time never goes back, so that order is also the
 //! order in which they age out, and a cursor over the slots replaces a queue. Forgotten entries
-//! leave holes that a compaction closes once they are half of the slots.
+//! leave holes that a compaction closes once they are half of the slots. An entry's id and
+//! reply bytes sit in one arena (no allocation per entry), and one map from a 64-bit hash of
+//! `(account, id)` to a slot indexes them all (keys inline, no pointer to chase; the rare
+//! entries whose hashes collide are chained through their slots).
 //!
 //! Snapshot bytes are MessagePack that msgspec writes the same way: the replies as one map with
 //! `[account, client_order_id]` keys in slot order (the gateway's state hash covers exactly
 //! those bytes, as it did when the table was a Python dict), and each entry's time and market
 //! as an array of `[ms, market]` pairs in the same order.
 
-use rustc_hash::FxHashMap;
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::codec::SnapshotError;
 use crate::msgpack::{self, Reader};
 
 /// An entry with no market: a refused place, remembered for the window only.
 const NO_MARKET: u32 = u32::MAX;
+
+/// The end of a collision chain.
+const NO_SLOT: u32 = u32::MAX;
 
 /// Compaction runs when holes are at least this many and half of the slots.
 const COMPACT_MIN_HOLES: usize = 1024;
@@ -28,15 +36,42 @@ struct Entry {
     account: u32,
     market: u32,
     made_ms: i64,
-    coid: Box<str>,
-    reply: Box<[u8]>,
+    /// Where the id's bytes start in the arena; the reply's follow them.
+    at: usize,
+    coid_len: u32,
+    reply_len: u32,
+    /// The next entry whose key has the same hash (almost always none).
+    next: u32,
 }
 
-/// An account's client order ids -> their slots.
-#[derive(Default)]
-struct Account {
-    name: Box<str>,
-    ids: FxHashMap<Box<str>, u32>,
+impl Entry {
+    fn coid<'a>(&self, arena: &'a [u8]) -> &'a str {
+        let bytes = &arena[self.at..self.at + self.coid_len as usize];
+        std::str::from_utf8(bytes).expect("the arena holds the id as it was given")
+    }
+
+    fn reply<'a>(&self, arena: &'a [u8]) -> &'a [u8] {
+        let start = self.at + self.coid_len as usize;
+        &arena[start..start + self.reply_len as usize]
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests set it to make every id of an account collide (the chains' code paths).
+    static COLLIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The hash that indexes an entry.
+fn key_hash(account: u32, coid: &str) -> u64 {
+    #[cfg(test)]
+    if COLLIDE.with(std::cell::Cell::get) {
+        return u64::from(account);
+    }
+    let mut h = FxHasher::default();
+    h.write_u32(account);
+    h.write(coid.as_bytes());
+    h.finish()
 }
 
 /// A market that entries refer to or that has settled; freed when neither holds.
@@ -55,7 +90,11 @@ pub struct IdemTable {
     live: usize,
     /// The first slot not yet past the window.
     next_to_age: usize,
-    accounts: Vec<Account>,
+    /// Every entry's id and reply bytes (forgotten ones too, until a compaction).
+    arena: Vec<u8>,
+    /// `key_hash` -> the first slot of the entries with that hash.
+    index: FxHashMap<u64, u32>,
+    accounts: Vec<Box<str>>,
     account_index: FxHashMap<Box<str>, u32>,
     markets: Vec<Option<Market>>,
     market_index: FxHashMap<Box<str>, u32>,
@@ -85,8 +124,21 @@ impl IdemTable {
     #[must_use]
     pub fn get(&self, account: &str, coid: &str) -> Option<&[u8]> {
         let a = *self.account_index.get(account)?;
-        let slot = *self.accounts[a as usize].ids.get(coid)?;
-        self.slots[slot as usize].as_ref().map(|e| &*e.reply)
+        let slot = self.find(a, coid)?;
+        let e = self.slots[slot as usize].as_ref()?;
+        Some(e.reply(&self.arena))
+    }
+
+    fn find(&self, account: u32, coid: &str) -> Option<u32> {
+        let mut slot = *self.index.get(&key_hash(account, coid))?;
+        while slot != NO_SLOT {
+            let e = self.slots[slot as usize].as_ref()?;
+            if e.account == account && e.coid(&self.arena) == coid {
+                return Some(slot);
+            }
+            slot = e.next;
+        }
+        None
     }
 
     /// Remembers `reply` for `coid` of `account`, made at `made_ms` (never before an entry
@@ -101,7 +153,7 @@ impl IdemTable {
         market: &str,
     ) {
         let a = self.account(account);
-        if let Some(&old) = self.accounts[a as usize].ids.get(coid) {
+        if let Some(old) = self.find(a, coid) {
             self.forget(old as usize);
         }
         let market = if market.is_empty() {
@@ -112,15 +164,25 @@ impl IdemTable {
             m
         };
         let slot = u32::try_from(self.slots.len()).expect("fewer than 2^32 entries");
-        self.accounts[a as usize].ids.insert(coid.into(), slot);
+        let at = self.arena.len();
+        self.arena.extend_from_slice(coid.as_bytes());
+        self.arena.extend_from_slice(reply);
+        let next = self.link(key_hash(a, coid), slot);
         self.slots.push(Some(Entry {
             account: a,
             market,
             made_ms,
-            coid: coid.into(),
-            reply: reply.into(),
+            at,
+            coid_len: u32::try_from(coid.len()).expect("an id under 4 GB"),
+            reply_len: u32::try_from(reply.len()).expect("a reply under 4 GB"),
+            next,
         }));
         self.live += 1;
+    }
+
+    /// Makes `slot` the head of the chain of `hash`; returns the former head.
+    fn link(&mut self, hash: u64, slot: u32) -> u32 {
+        self.index.insert(hash, slot).unwrap_or(NO_SLOT)
     }
 
     /// Ages out the entries made at or before `horizon_ms`: one without a market or of a
@@ -178,17 +240,22 @@ impl IdemTable {
     /// The entries in the order they were made: `(account, coid, reply)`.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str, &[u8])> {
         self.slots.iter().flatten().map(|e| {
-            let account = &*self.accounts[e.account as usize].name;
-            (account, &*e.coid, &*e.reply)
+            let account = &*self.accounts[e.account as usize];
+            (account, e.coid(&self.arena), e.reply(&self.arena))
         })
     }
 
     /// The accounts that hold an entry.
     pub fn accounts(&self) -> impl Iterator<Item = &str> {
+        let mut holds = vec![false; self.accounts.len()];
+        for e in self.slots.iter().flatten() {
+            holds[e.account as usize] = true;
+        }
         self.accounts
             .iter()
-            .filter(|a| !a.ids.is_empty())
-            .map(|a| &*a.name)
+            .zip(holds)
+            .filter(|(_, holds)| *holds)
+            .map(|(name, _)| &**name)
     }
 
     fn forget(&mut self, slot: usize) {
@@ -196,10 +263,34 @@ impl IdemTable {
             return;
         };
         self.live -= 1;
-        self.accounts[e.account as usize].ids.remove(&e.coid);
+        self.unlink(key_hash(e.account, e.coid(&self.arena)), slot, e.next);
         if e.market != NO_MARKET {
             self.market_mut(e.market).refs -= 1;
             self.release_market(e.market);
+        }
+    }
+
+    /// Takes `slot` (whose successor is `next`) out of the chain of `hash`.
+    fn unlink(&mut self, hash: u64, slot: usize, next: u32) {
+        let head = self.index.get(&hash).copied().unwrap_or(NO_SLOT);
+        if head as usize == slot {
+            if next == NO_SLOT {
+                self.index.remove(&hash);
+            } else {
+                self.index.insert(hash, next);
+            }
+            return;
+        }
+        let mut at = head;
+        while at != NO_SLOT {
+            let e = self.slots[at as usize]
+                .as_mut()
+                .expect("a chained slot is held");
+            if e.next as usize == slot {
+                e.next = next;
+                return;
+            }
+            at = e.next;
         }
     }
 
@@ -208,10 +299,7 @@ impl IdemTable {
             return a;
         }
         let a = u32::try_from(self.accounts.len()).expect("fewer than 2^32 accounts");
-        self.accounts.push(Account {
-            name: name.into(),
-            ids: FxHashMap::default(),
-        });
+        self.accounts.push(name.into());
         self.account_index.insert(name.into(), a);
         a
     }
@@ -264,22 +352,24 @@ impl IdemTable {
             return;
         }
         let mut moved = vec![u32::MAX; self.slots.len()];
-        let mut kept = Vec::with_capacity(self.live);
+        let old_arena = std::mem::take(&mut self.arena);
+        let old_slots = std::mem::take(&mut self.slots);
+        self.index.clear();
+        self.slots.reserve(self.live);
         let mut next_to_age = 0;
-        for (old, slot) in std::mem::take(&mut self.slots).into_iter().enumerate() {
-            let Some(e) = slot else { continue };
-            let new = u32::try_from(kept.len()).expect("fewer than 2^32 entries");
+        for (old, slot) in old_slots.into_iter().enumerate() {
+            let Some(mut e) = slot else { continue };
+            let new = u32::try_from(self.slots.len()).expect("fewer than 2^32 entries");
             moved[old] = new;
             if old < self.next_to_age {
                 next_to_age += 1;
             }
-            *self.accounts[e.account as usize]
-                .ids
-                .get_mut(&e.coid)
-                .expect("a held entry is indexed") = new;
-            kept.push(Some(e));
+            let bytes = &old_arena[e.at..e.at + e.coid_len as usize + e.reply_len as usize];
+            e.at = self.arena.len();
+            self.arena.extend_from_slice(bytes);
+            e.next = self.link(key_hash(e.account, e.coid(&self.arena)), new);
+            self.slots.push(Some(e));
         }
-        self.slots = kept;
         self.next_to_age = next_to_age;
         for market in self.markets.iter_mut().flatten() {
             for slot in &mut market.waiting {
@@ -295,7 +385,7 @@ impl IdemTable {
             .slots
             .iter()
             .flatten()
-            .map(|e| e.reply.len() + e.coid.len() + 24)
+            .map(|e| e.reply_len as usize + e.coid_len as usize + 24)
             .sum();
         let mut out = Vec::with_capacity(bytes + 5);
         msgpack::map_header(&mut out, self.live);
@@ -355,6 +445,8 @@ impl IdemTable {
             }
         };
         table.slots.reserve_exact(n);
+        table.index.reserve(n);
+        table.arena.reserve(replies.len());
         for _ in 0..n {
             if r.array_len()? != 2 {
                 return Err(SnapshotError::Corrupt("idempotency key"));
@@ -380,7 +472,32 @@ impl IdemTable {
 
 #[cfg(test)]
 mod tests {
-    use super::IdemTable;
+    use super::{IdemTable, COLLIDE};
+
+    #[test]
+    fn ids_whose_hashes_collide_are_chained() {
+        COLLIDE.with(|c| c.set(true));
+        let mut t = IdemTable::new();
+        for i in 0..3_000i64 {
+            t.remember("a", &i.to_string(), &[0x01], i, "");
+        }
+        t.remember("b", "0", &[0x02], 3_000, "");
+        for i in (0..3_000i64).step_by(7) {
+            assert_eq!(t.get("a", &i.to_string()), Some(&[0x01][..]));
+        }
+        t.expire(1_999); // the first 2,000 leave: chain heads and middles unlinked, compacted
+        assert_eq!(t.len(), 1_001);
+        assert_eq!(t.get("a", "5"), None);
+        assert_eq!(t.get("a", "2500"), Some(&[0x01][..]));
+        assert_eq!(t.get("b", "0"), Some(&[0x02][..]));
+        t.remember("a", "2500", &[0x03], 3_001, ""); // replaces the one in the chain's middle
+        assert_eq!(t.get("a", "2500"), Some(&[0x03][..]));
+        assert_eq!(t.len(), 1_001);
+        let back = IdemTable::restore(&t.encode_replies(), &t.encode_meta(), 0, &[]).expect("ok");
+        assert_eq!(back.get("a", "2999"), Some(&[0x01][..]));
+        assert_eq!(back.encode_replies(), t.encode_replies());
+        COLLIDE.with(|c| c.set(false));
+    }
 
     fn keys(t: &IdemTable) -> Vec<String> {
         t.entries().map(|(a, c, _)| format!("{a}/{c}")).collect()
