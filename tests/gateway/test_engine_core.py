@@ -326,3 +326,30 @@ def test_a_refused_client_order_id_waits_for_the_window_only() -> None:
     assert "1.1" not in core.settled_markets and ("a", "late") in core.idem
     core.apply_batch(3_000 + day, [])  # the window has passed
     assert ("a", "late") not in core.idem and core.idem.waiting == 0
+
+
+def test_snapshots_of_the_older_layouts_restore_their_idempotency_table() -> None:
+    """Version 1 kept the table as a sorted list of (account, id, encoded reply); version 2
+    before the window had no entry times. Both restore: a re-used id gets its reply, and the
+    entries start their window at the snapshot's time, without a market."""
+    core = _windowed()
+    first = _place(core, 2_000, "1.2", "k")
+    assert isinstance(first, p.Ack)
+    st = msgspec.msgpack.decode(core.snapshot())  # the array_like fields, in order
+    version, exchange, pools, owners, idem, now_ms, delay = st[:7]
+    decoded = msgspec.msgpack.decode(idem).items()
+    replies = [(a, c, msgspec.msgpack.encode(r)) for (a, c), r in decoded]
+    older = {
+        "v1": [1, exchange, pools, owners, sorted(replies), now_ms, delay],
+        "v2 before the window": [version, exchange, pools, owners, idem, now_ms, delay],
+    }
+    for name, layout in older.items():
+        old = EngineCore.restore(msgspec.msgpack.encode(layout), idempotency_window_s=WINDOW_S)
+        assert len(old.idem) == 1, name
+        again = _place(old, now_ms + 1, "1.2", "k")
+        assert isinstance(again, p.Ack) and again.duplicate and again.order_id == first.order_id
+        old.apply_batch(now_ms + 59_000, [])
+        assert len(old.idem) == 1, name  # inside the window, counted from the snapshot's time
+        # without its market (these layouts had none) it waits for no settlement
+        old.apply_batch(now_ms + 61_000, [])
+        assert len(old.idem) == 0 and old.idem.waiting == 0, name
