@@ -538,10 +538,10 @@ def plot(runs: list[dict[str, Any]], path: Path, args: argparse.Namespace) -> No
         ("longest loop stall per interval (ms)", "loop_lag_max_s", 1e3, TARGETS["loop_stall_ms"]),
         ("of it the loop's own (ms)", "loop_own_max_s", 1e3, TARGETS["loop_stall_ms"]),
         ("ack latency p99 per interval (ms)", "p99_us", 1e-3, None),
+        ("an idle process beside it: its longest lag (ms)", "machine_lag_max_ms", 1.0, None),
     )
     fig, axes = plt.subplots(2, 3, figsize=(14, 6), sharex=True)
-    axes.flat[-1].axis("off")  # five panels on a 2 x 3 grid
-    for ax, (title, key, scale, target) in zip(axes.flat, panels, strict=False):
+    for ax, (title, key, scale, target) in zip(axes.flat, panels, strict=True):
         for run in runs:
             pts = [(s["t"], s[key] * scale) for s in run["samples"] if s.get(key) is not None]
             if pts:
