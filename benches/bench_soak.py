@@ -107,6 +107,9 @@ class IdleProbe:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        self._reader.join(5)  # it ends at the pipe's end
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 @dataclass
