@@ -3,7 +3,7 @@
 //! same values (strings and map headers take msgspec's shortest forms) because the gateway's
 //! state hash covers them.
 
-use crate::codec::SnapshotError;
+use crate::codec::{self, SnapshotError};
 
 /// A string, in its shortest form (as msgspec writes it).
 pub fn string(out: &mut Vec<u8>, s: &str) {
@@ -70,30 +70,31 @@ fn header(out: &mut Vec<u8>, n: usize, fix: u8, sixteen: u8) {
 
 const CORRUPT: SnapshotError = SnapshotError::Corrupt("bad MessagePack");
 
-/// Reads MessagePack values from a buffer (any valid form, not only the ones written here).
+/// Reads MessagePack values from a buffer (any valid form, not only the ones written here),
+/// through the snapshot codec's byte cursor.
 pub struct Reader<'a> {
     buf: &'a [u8],
-    pos: usize,
+    cursor: codec::Reader<'a>,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `buf`.
     #[must_use]
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
+        Reader {
+            buf,
+            cursor: codec::Reader::new(buf),
+        }
     }
 
     /// True when everything was read.
     #[must_use]
     pub fn done(&self) -> bool {
-        self.pos == self.buf.len()
+        self.cursor.done()
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
-        let end = self.pos.checked_add(n).ok_or(CORRUPT)?;
-        let out = self.buf.get(self.pos..end).ok_or(CORRUPT)?;
-        self.pos = end;
-        Ok(out)
+        self.cursor.take(n).map_err(|_| CORRUPT)
     }
 
     fn byte(&mut self) -> Result<u8, SnapshotError> {
@@ -116,12 +117,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// When the next value is not an array.
     pub fn array_len(&mut self) -> Result<usize, SnapshotError> {
-        match self.byte()? {
-            b @ 0x90..=0x9f => Ok(usize::from(b & 0x0f)),
-            0xdc => self.length(2),
-            0xdd => self.length(4),
-            _ => Err(CORRUPT),
-        }
+        self.count(0x90, 0xdc)
     }
 
     /// A map header's pair count.
@@ -129,10 +125,15 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// When the next value is not a map.
     pub fn map_len(&mut self) -> Result<usize, SnapshotError> {
+        self.count(0x80, 0xde)
+    }
+
+    /// What [`header`] wrote: a fix form under `fix`, or the 16- and 32-bit forms.
+    fn count(&mut self, fix: u8, sixteen: u8) -> Result<usize, SnapshotError> {
         match self.byte()? {
-            b @ 0x80..=0x8f => Ok(usize::from(b & 0x0f)),
-            0xde => self.length(2),
-            0xdf => self.length(4),
+            b if b & 0xf0 == fix => Ok(usize::from(b & 0x0f)),
+            b if b == sixteen => self.length(2),
+            b if b == sixteen + 1 => self.length(4),
             _ => Err(CORRUPT),
         }
     }
@@ -180,7 +181,7 @@ impl<'a> Reader<'a> {
     /// # Errors
     /// When the buffer ends inside the value or holds an invalid form.
     pub fn raw(&mut self) -> Result<&'a [u8], SnapshotError> {
-        let start = self.pos;
+        let start = self.cursor.position();
         let mut pending: usize = 1; // values still to skip
         while pending > 0 {
             pending -= 1;
@@ -213,7 +214,7 @@ impl<'a> Reader<'a> {
             self.take(skip)?;
             pending = pending.checked_add(children).ok_or(CORRUPT)?;
         }
-        Ok(&self.buf[start..self.pos])
+        Ok(&self.buf[start..self.cursor.position()])
     }
 }
 
