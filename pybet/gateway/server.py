@@ -571,11 +571,12 @@ class Gateway:
         probe (how late each 5 ms sleep wakes, exported as ``pybet_loop_lag_seconds``)."""
         runqueue = RunQueueClock()  # opened here: the loop's own thread
         try:
-            await self._timer_loop(self.cfg, runqueue)
+            await self._timer_loop(runqueue)
         finally:
             runqueue.close()
 
-    async def _timer_loop(self, cfg: GatewayConfig, runqueue: RunQueueClock) -> None:
+    async def _timer_loop(self, runqueue: RunQueueClock) -> None:
+        cfg = self.cfg
         last_sweep = 0.0
         while not self._stopping:
             slept, waited = time.monotonic(), runqueue.waited()
