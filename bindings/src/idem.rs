@@ -1,5 +1,5 @@
 //! `pybet._core.IdempotencyTable`: the gateway's idempotency window (`pybet_core::idem`) held
-//! in Rust, where a million entries take about a third of the memory they took as Python
+//! in Rust, where a million entries take about a quarter of the memory they took as Python
 //! objects and restore from a snapshot in a fraction of the time.
 
 use pyo3::buffer::PyBuffer;
