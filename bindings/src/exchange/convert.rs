@@ -1,10 +1,9 @@
 //! Core values to Python objects: reports, orders, events (as objects or numpy columns).
 
-use std::collections::HashMap;
-
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rustc_hash::FxHashMap;
 
 use pybet_core::events::{Event, EventKind};
 use pybet_core::exchange::{Exchange, PlaceReport};
@@ -263,19 +262,30 @@ pub fn events_arrays<'py>(
 /// `market` / `account` of a row that has none.
 const NO_NAME: u32 = u32::MAX;
 
-/// Engine indices interned into a dense table of names, in first-seen order.
+/// Engine indices interned into a dense table of names, in first-seen order. Consecutive
+/// events mostly name the same market (and often the same account), so the last index is
+/// answered before the map: a drain costs a compare per event, not a hash.
 #[derive(Default)]
 struct NameTable {
-    by_index: HashMap<u32, u32>,
+    last: Option<(u32, u32)>,
+    by_index: FxHashMap<u32, u32>,
     names: Vec<String>,
 }
 
 impl NameTable {
+    #[inline]
     fn index(&mut self, idx: u32, name: impl FnOnce() -> String) -> u32 {
+        if let Some((i, row)) = self.last {
+            if i == idx {
+                return row;
+            }
+        }
         let next = u32::try_from(self.names.len()).unwrap_or(NO_NAME);
-        *self.by_index.entry(idx).or_insert_with(|| {
+        let row = *self.by_index.entry(idx).or_insert_with(|| {
             self.names.push(name());
             next
-        })
+        });
+        self.last = Some((idx, row));
+        row
     }
 }
