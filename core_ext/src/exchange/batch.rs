@@ -5,7 +5,7 @@
 //! each gets its numeric reject code (0 accepted). Names are resolved once per batch: the
 //! market once, the runner when it changes, each distinct account once (then by index).
 
-use super::{Exchange, PlaceRequest};
+use super::{Exchange, PlaceRequest, PlaceSummary};
 use crate::error::ErrorCode;
 use crate::order::OrderStatus;
 use crate::types::{OrderType, Persistence, Side, TimeInForce};
@@ -181,10 +181,17 @@ impl<'e, 'a> Runner<'e, 'a> {
                 min_fill_size,
                 persistence: Persistence::Lapse,
             };
-            match OrderType::from_u8(order_type) {
-                Some(OrderType::Limit) => self.ex.place_indexed(m, r, self.known[k], &req),
-                Some(sp) => self.ex.place_starting_price(&req, sp),
-                None => Err(ErrorCode::InvalidArgument),
+            match (OrderType::from_u8(order_type), self.known[k]) {
+                (Some(OrderType::Limit), Some(a)) => self.ex.place_summary(m, r, a, &req),
+                (Some(OrderType::Limit), None) => self
+                    .ex
+                    .place_indexed(m, r, None, &req)
+                    .map(|rep| PlaceSummary::from(&rep)),
+                (Some(sp), _) => self
+                    .ex
+                    .place_starting_price(&req, sp)
+                    .map(|rep| PlaceSummary::from(&rep)),
+                (None, _) => Err(ErrorCode::InvalidArgument),
             }
         });
         match rep {

@@ -31,7 +31,8 @@ use crate::types::OrderId;
 
 pub use cross::HOUSE_ACCOUNT;
 pub use requests::{
-    CancelReport, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
+    CancelReport, FillInfo, OrderTerms, PlaceReport, PlaceRequest, PlaceSummary,
+    MAX_CLIENT_ORDER_ID, MAX_SIZE,
 };
 pub use sp_price::{MAX_SP, MIN_SP};
 pub use starting_price::StartingPriceView;

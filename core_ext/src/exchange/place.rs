@@ -1,7 +1,8 @@
 //! Placing an order: validation, acceptance, time in force, release after the bet delay.
 
 use super::{
-    Exchange, FillInfo, OrderTerms, PlaceReport, PlaceRequest, MAX_CLIENT_ORDER_ID, MAX_SIZE,
+    Exchange, FillInfo, OrderTerms, PlaceReport, PlaceRequest, PlaceSummary, MAX_CLIENT_ORDER_ID,
+    MAX_SIZE,
 };
 use crate::error::ErrorCode;
 use crate::events::EventKind;
@@ -88,16 +89,7 @@ impl Exchange {
         account: Option<u32>,
         req: &PlaceRequest<'_>,
     ) -> Result<PlaceReport, ErrorCode> {
-        let market = self
-            .markets
-            .get(m as usize)
-            .ok_or(ErrorCode::UnknownMarket)?;
-        if usize::from(r) >= market.spec.runners.len() {
-            return Err(ErrorCode::UnknownRunner);
-        }
-        if usize::from(req.tick) >= N_TICKS {
-            return Err(ErrorCode::InvalidPrice);
-        }
+        self.check_indices(m, r, req.tick)?;
         let known = match account {
             Some(a) if self.accounts.get(a as usize).map(String::as_str) != Some(req.account) => {
                 return Err(ErrorCode::InvalidArgument)
@@ -116,8 +108,65 @@ impl Exchange {
         known: Option<u32>,
         req: &PlaceRequest<'_>,
     ) -> PlaceReport {
+        let mut fills = std::mem::take(&mut self.fill_scratch);
+        fills.clear();
+        let report = match self.place_into(m, r, known, req, &mut fills) {
+            Ok(id) => self.report(id, fills.as_slice().to_vec()),
+            Err(code) => PlaceReport::rejected(code, OrderTerms::of_request(m, r, req, req.tick)),
+        };
+        self.fill_scratch = fills;
+        report
+    }
+
+    /// [`Exchange::place_indexed`] by account index, without the report's fills (they are in
+    /// the events): the order's outcome in a few words, nothing allocated. The per-call and
+    /// batch fast paths. `req.market_id`, `req.runner` and `req.account` are ignored.
+    ///
+    /// # Errors
+    /// As [`Exchange::place_indexed`].
+    pub fn place_summary(
+        &mut self,
+        m: u32,
+        r: u16,
+        account: u32,
+        req: &PlaceRequest<'_>,
+    ) -> Result<PlaceSummary, ErrorCode> {
+        self.check_indices(m, r, req.tick)?;
+        if self.accounts.get(account as usize).is_none() {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let mut fills = std::mem::take(&mut self.fill_scratch);
+        fills.clear();
+        let out = self.place_into(m, r, Some(account), req, &mut fills);
+        self.fill_scratch = fills;
+        Ok(match out {
+            Ok(id) => {
+                let o = self.orders.at(id);
+                PlaceSummary {
+                    order_id: id,
+                    status: Some(o.status),
+                    size_matched: o.matched,
+                    size_cancelled: o.cancelled,
+                    reject: None,
+                }
+            }
+            Err(code) => PlaceSummary::rejected(code),
+        })
+    }
+
+    /// Validates, accepts and runs a new order with its fills appended to `fills`; a
+    /// business rejection emits its `OrderRejected` and comes back as the code.
+    fn place_into(
+        &mut self,
+        m: u32,
+        r: u16,
+        known: Option<u32>,
+        req: &PlaceRequest<'_>,
+        fills: &mut Vec<FillInfo>,
+    ) -> Result<OrderId, ErrorCode> {
         if let Err(code) = self.validate_new(m, r, known, req) {
-            return self.reject_new(m, r, req, req.tick, code);
+            self.reject_known(m, r, known, req, code);
+            return Err(code);
         }
         // Accounts are interned on their first accepted order: a rejection changes nothing.
         // (With the funds check only deposited, hence interned, accounts get here; the lookup
@@ -127,11 +176,51 @@ impl Exchange {
             None => self.intern_account(req.account),
         };
         let id = self.accept(m, r, account, req);
-        let report = self.run(id);
-        if self.markets[m as usize].cross_matching {
-            return self.swept(m, id, report);
+        if self.orders.at(id).status == OrderStatus::Pending {
+            self.markets[m as usize].pending.push_back(id);
+        } else {
+            self.execute_into(id, fills);
         }
-        report
+        if self.markets[m as usize].cross_matching {
+            self.sweep_cross(m);
+        }
+        Ok(id)
+    }
+
+    /// [`Exchange::reject_new`] naming a known account by its interned name (the fast paths
+    /// pass no name).
+    #[cold]
+    fn reject_known(
+        &mut self,
+        m: u32,
+        r: u16,
+        known: Option<u32>,
+        req: &PlaceRequest<'_>,
+        code: ErrorCode,
+    ) {
+        let name = known.map(|a| self.accounts[a as usize].clone());
+        let req = PlaceRequest {
+            account: name.as_deref().unwrap_or(req.account),
+            ..*req
+        };
+        self.reject_new(m, r, &req, req.tick, code);
+    }
+
+    /// Market, runner and tick indices in range: `UnknownMarket`, `UnknownRunner`,
+    /// `InvalidPrice` otherwise.
+    #[inline]
+    fn check_indices(&self, m: u32, r: u16, tick: u16) -> Result<(), ErrorCode> {
+        let market = self
+            .markets
+            .get(m as usize)
+            .ok_or(ErrorCode::UnknownMarket)?;
+        if usize::from(r) >= market.spec.runners.len() {
+            return Err(ErrorCode::UnknownRunner);
+        }
+        if usize::from(tick) >= N_TICKS {
+            return Err(ErrorCode::InvalidPrice);
+        }
+        Ok(())
     }
 
     /// After a command in a cross-matching market: the sweep, then the order's report again
@@ -160,14 +249,7 @@ impl Exchange {
             code,
             client_order_id: req.client_order_id.map(Box::from),
         });
-        let terms = OrderTerms {
-            market: m,
-            runner: r,
-            side: req.side,
-            tick,
-            size: req.size,
-        };
-        PlaceReport::rejected(code, terms)
+        PlaceReport::rejected(code, OrderTerms::of_request(m, r, req, tick))
     }
 
     pub(super) fn validate_new(

@@ -65,6 +65,19 @@ pub struct OrderTerms {
     pub size: Money,
 }
 
+impl OrderTerms {
+    /// The terms a request asks for at `tick`.
+    pub(super) fn of_request(m: u32, r: u16, req: &PlaceRequest<'_>, tick: Tick) -> Self {
+        OrderTerms {
+            market: m,
+            runner: r,
+            side: req.side,
+            tick,
+            size: req.size,
+        }
+    }
+}
+
 /// The outcome of a place, replace or release.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaceReport {
@@ -96,6 +109,46 @@ impl PlaceReport {
             size_remaining: 0,
             size_cancelled: 0,
             fills: Vec::new(),
+            reject: Some(code),
+        }
+    }
+}
+
+/// A place's outcome without its fills ([`crate::exchange::Exchange::place_summary`]): the
+/// fast paths report these and leave the fills to the events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceSummary {
+    /// The new order's id (0 when rejected).
+    pub order_id: OrderId,
+    /// Status after the command (`None` when rejected).
+    pub status: Option<OrderStatus>,
+    /// Matched size.
+    pub size_matched: Money,
+    /// Size cancelled (IOC/FOK rest, killed).
+    pub size_cancelled: Money,
+    /// Why it was rejected.
+    pub reject: Option<ErrorCode>,
+}
+
+impl From<&PlaceReport> for PlaceSummary {
+    fn from(rep: &PlaceReport) -> Self {
+        PlaceSummary {
+            order_id: rep.order_id,
+            status: rep.status,
+            size_matched: rep.size_matched,
+            size_cancelled: rep.size_cancelled,
+            reject: rep.reject,
+        }
+    }
+}
+
+impl PlaceSummary {
+    pub(super) fn rejected(code: ErrorCode) -> Self {
+        PlaceSummary {
+            order_id: 0,
+            status: None,
+            size_matched: 0,
+            size_cancelled: 0,
             reject: Some(code),
         }
     }

@@ -71,6 +71,16 @@ impl Exchange {
         &self.markets[idx as usize]
     }
 
+    /// A market by index, `UnknownMarket` when out of range.
+    ///
+    /// # Errors
+    /// `UnknownMarket`.
+    pub fn market_at_checked(&self, idx: u32) -> Result<&Market, ErrorCode> {
+        self.markets
+            .get(idx as usize)
+            .ok_or(ErrorCode::UnknownMarket)
+    }
+
     /// An order by id.
     #[must_use]
     pub fn order(&self, id: OrderId) -> Option<&Order> {
