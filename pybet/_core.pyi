@@ -533,12 +533,30 @@ class Exchange:
         tick: int,
         size: int,
         account: str,
+        time_in_force: TimeInForce | str | int | None = None,
     ) -> int: ...
+    def market_handle(self, market_id: str) -> int:
+        """An int naming the market for ``place_by_handle``, valid for this object only."""
+    def account_handle(self, account: str) -> int:
+        """An int naming a known account for ``place_by_handle`` / ``cancel_by_handle``."""
+    def place_by_handle(
+        self,
+        market: int,
+        runner: int,
+        side: int,
+        tick: int,
+        size: int,
+        account: int,
+        time_in_force: int = 0,
+    ) -> int:
+        """``place_tick`` by handles (side 0/1, time in force 0 GTC / 1 IOC / 2 FOK)."""
     def cancel(
         self, order_id: int, account: str, size_reduction: int | None = None
     ) -> CancelReport: ...
     def cancel_size(self, order_id: int, account: str, size_reduction: int | None = None) -> int:
         """``cancel`` without a report object: the size cancelled (0 when nothing was)."""
+    def cancel_by_handle(self, order_id: int, account: int, size_reduction: int = 0) -> int:
+        """``cancel_size`` by account handle (a reduction of 0 cancels all)."""
     def replace(self, order_id: int, price: _PriceLike, account: str) -> PlaceReport: ...
     def order(self, order_id: int) -> Order: ...
     def orders(

@@ -1,0 +1,62 @@
+//! Integer handles for markets and accounts: the per-call fast path resolves no names.
+//!
+//! A handle is `tag << 32 | index`. The tag is drawn per `Exchange` object (never 0), so a
+//! handle of another exchange, of one restored from a snapshot (whose indices may differ) or
+//! a bare index is refused instead of naming the wrong account.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pyo3::prelude::*;
+
+use pybet_core::types::{Side, TimeInForce};
+
+use crate::errors::InvalidArgument;
+
+static NEXT_TAG: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh tag: distinct for the first 2^32 exchanges of a process, never 0.
+pub fn new_tag() -> u64 {
+    // Odd multiplier: a bijection on 32 bits, so that consecutive tags look unrelated.
+    let n = NEXT_TAG.fetch_add(1, Ordering::Relaxed);
+    let tag = (n.wrapping_mul(0x9e37_79b9) & 0xffff_ffff) as u32;
+    u64::from(tag.max(1))
+}
+
+/// The handle of `index` under `tag`.
+pub fn make(tag: u64, index: u32) -> u64 {
+    tag << 32 | u64::from(index)
+}
+
+/// The index of a handle issued under `tag`; `InvalidArgument` otherwise.
+#[inline]
+pub fn index(tag: u64, handle: u64, what: &str) -> PyResult<u32> {
+    if handle >> 32 != tag {
+        return Err(InvalidArgument::new_err(format!(
+            "{handle} is not a {what} handle of this exchange (use {what}_handle)"
+        )));
+    }
+    Ok(handle as u32)
+}
+
+/// 0 back, 1 lay.
+#[inline]
+pub fn side(value: u8) -> PyResult<Side> {
+    match value {
+        0 => Ok(Side::Back),
+        1 => Ok(Side::Lay),
+        _ => Err(InvalidArgument::new_err(format!("not a side: {value}"))),
+    }
+}
+
+/// 0 GTC, 1 IOC, 2 FOK.
+#[inline]
+pub fn time_in_force(value: u8) -> PyResult<TimeInForce> {
+    match value {
+        0 => Ok(TimeInForce::Gtc),
+        1 => Ok(TimeInForce::Ioc),
+        2 => Ok(TimeInForce::Fok),
+        _ => Err(InvalidArgument::new_err(format!(
+            "not a time in force: {value}"
+        ))),
+    }
+}
