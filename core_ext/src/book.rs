@@ -46,7 +46,11 @@ impl SideBook {
 
     /// Appends an order (already holding its unmatched size) at the back of its level.
     pub(crate) fn push_back(&mut self, orders: &mut OrderStore, id: OrderId) {
-        let link = orders.link_of(id);
+        self.push_back_at(orders, orders.link_of(id));
+    }
+
+    /// [`SideBook::push_back`] of the order at a link.
+    pub(crate) fn push_back_at(&mut self, orders: &mut OrderStore, link: u32) {
         let (tick, remaining) = {
             let o = orders.linked(link);
             (o.tick, o.remaining)

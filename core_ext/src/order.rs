@@ -302,17 +302,18 @@ impl OrderStore {
         self.slot_mut(s)
     }
 
-    /// Stores a new order; its `id` must be [`OrderStore::next_id`].
+    /// Stores a new order (its `id` must be [`OrderStore::next_id`]); returns its link, so
+    /// that the command placing it looks it up no more.
     #[inline(always)]
-    pub(crate) fn push(&mut self, order: Order) {
+    pub(crate) fn push(&mut self, order: Order) -> u32 {
         debug_assert_eq!(order.id, self.next_id());
-        self.insert(order);
+        self.insert(order) as u32 + 1
     }
 
     /// Stores an order with an id above every id issued so far (a restore: the ids of
     /// freed orders are skipped).
     #[inline]
-    pub(crate) fn insert(&mut self, order: Order) {
+    pub(crate) fn insert(&mut self, order: Order) -> usize {
         debug_assert!(order.id > self.issued);
         let id = order.id;
         let s = match self.free.pop() {
@@ -346,6 +347,7 @@ impl OrderStore {
         self.page_held[k] += 1;
         self.issued = id;
         self.held += 1;
+        s
     }
 
     /// Frees an order: its slot goes back to the free list, and an id page left empty is

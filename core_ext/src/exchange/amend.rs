@@ -16,8 +16,9 @@ impl Exchange {
         if amount <= 0 {
             return;
         }
-        let (m, r, side, status, remaining, account, tick) = {
-            let o = self.orders.at(id);
+        let link = self.orders.link_of(id);
+        let (m, r, side, status, remaining, account, tick, sp) = {
+            let o = self.orders.linked(link);
             (
                 o.market,
                 o.runner,
@@ -26,11 +27,12 @@ impl Exchange {
                 o.remaining,
                 o.account,
                 o.tick,
+                o.order_type.is_starting_price(),
             )
         };
         let amount = amount.min(remaining);
         let full = amount == remaining;
-        if self.orders.at(id).order_type.is_starting_price() {
+        if sp {
             self.cancel_sp_bet(id, m, r, side, account, amount, reason);
             return;
         }
@@ -46,11 +48,10 @@ impl Exchange {
             }
             OrderStatus::Executable => {
                 let side_book = market.books[usize::from(r)].side_mut(side);
-                let resting =
-                    orders.at(id).prev != 0 || side_book.level(tick).head == orders.link_of(id);
+                let resting = orders.linked(link).prev != 0 || side_book.level(tick).head == link;
                 if resting {
                     if full {
-                        side_book.unlink(orders, id);
+                        side_book.unlink_at(orders, link);
                     } else {
                         side_book.reduce(tick, amount);
                     }
@@ -58,7 +59,7 @@ impl Exchange {
             }
             _ => {}
         }
-        let o = orders.at_mut(id);
+        let o = orders.linked_mut(link);
         o.remaining -= amount;
         o.cancelled += amount;
         if o.remaining == 0 {
@@ -71,7 +72,7 @@ impl Exchange {
             size: amount,
             reason,
         });
-        self.ledger_leave(id, r, side, tick, amount);
+        self.ledger_leave(link, r, side, tick, amount);
     }
 
     /// `cancel_unmatched` of an SP bet: it is on no ladder, only in its runner's SP list.
@@ -101,7 +102,11 @@ impl Exchange {
             size: amount,
             reason,
         });
-        self.ledger_move(id, r, sp_unmatched_delta(side, -amount));
+        self.ledger_move(
+            self.orders.link_of(id),
+            r,
+            sp_unmatched_delta(side, -amount),
+        );
     }
 
     /// Cancels an order, or reduces its unmatched size by `size_reduction` (keeping its place).
@@ -155,12 +160,12 @@ impl Exchange {
         let amount = size_reduction
             .unwrap_or(order.remaining)
             .min(order.remaining);
+        let remaining = order.remaining - amount;
         self.cancel_unmatched(id, amount, CancelReason::Cancelled);
-        let o = self.orders.at(id);
         Ok(CancelReport {
             order_id: id,
             size_cancelled: amount,
-            size_remaining: o.remaining,
+            size_remaining: remaining,
             reject: None,
         })
     }
@@ -233,7 +238,7 @@ impl Exchange {
             min_fill_size: None,
             persistence,
         };
-        let new_id = self.accept(m, r, acct, &req);
+        let (new_id, _) = self.accept(m, r, acct, &req);
         let report = self.run(new_id);
         if self.markets[m as usize].cross_matching {
             return Ok(self.swept(m, new_id, report));

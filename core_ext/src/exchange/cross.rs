@@ -101,10 +101,10 @@ impl Exchange {
                 return;
             }
             let Some(plan) = self.virtual_offer(taker) else {
-                self.match_order(taker, fills, None);
+                self.match_order(self.orders.link_of(taker), fills, None);
                 return;
             };
-            self.match_order(taker, fills, Some(plan.tick));
+            self.match_order(self.orders.link_of(taker), fills, Some(plan.tick));
             let remaining = self.orders.at(taker).remaining;
             if remaining == 0 {
                 return;
@@ -263,7 +263,7 @@ impl Exchange {
         for &(j, tick, stake) in &plan.legs {
             let leg = self.accept_house(m, j, house_side, tick, stake, house);
             leg_fills.clear();
-            self.match_order(leg, &mut leg_fills, None);
+            self.match_order(self.orders.link_of(leg), &mut leg_fills, None);
             let o = self.orders.at_mut(leg);
             debug_assert_eq!(o.remaining, 0, "a leg fills whole at its best level");
             o.status = OrderStatus::ExecutionComplete;
@@ -298,7 +298,7 @@ impl Exchange {
             size,
         };
         fills.push(fill);
-        self.ledger_fills(taker, &[fill]);
+        self.ledger_fills(self.orders.link_of(taker), &[fill]);
     }
 
     /// Records a house order (no funds check, no bet delay: it fills at once).
@@ -314,11 +314,11 @@ impl Exchange {
         house: u32,
     ) -> OrderId {
         let id = self.orders.next_id();
-        self.record_accepted(Order {
+        let link = self.record_accepted(Order {
             tif: TimeInForce::Ioc,
             ..Order::new(id, m, r, side, tick, size, house)
         });
-        self.ledger_accept(id, m, r, house, side, tick, size);
+        self.ledger_accept(link, m, r, house, side, tick, size);
         id
     }
 

@@ -74,7 +74,7 @@ impl Exchange {
     #[inline(always)]
     pub(crate) fn ledger_accept(
         &mut self,
-        id: OrderId,
+        link: u32,
         m: u32,
         r: u16,
         account: u32,
@@ -85,7 +85,7 @@ impl Exchange {
         let price = ladder::TICKS[usize::from(tick)];
         let delta = unmatched_delta(side, price, size);
         self.ledger_accept_amounts(
-            id,
+            link,
             m,
             r,
             account,
@@ -101,7 +101,7 @@ impl Exchange {
     #[inline(always)]
     pub(crate) fn ledger_accept_amounts(
         &mut self,
-        id: OrderId,
+        link: u32,
         m: u32,
         r: u16,
         account: u32,
@@ -112,7 +112,7 @@ impl Exchange {
         let ledger = &mut self.ledger;
         let a = account as usize;
         let p = ledger.ensure_position(account, m, &self.markets);
-        self.orders.at_mut(id).position = p as u32;
+        self.orders.linked_mut(link).position = p as u32;
         let pos = &mut ledger.positions[p];
         let r = usize::from(r);
         // One side of the amounts moves: a back's stake if the runner loses, a lay's liability
@@ -139,20 +139,21 @@ impl Exchange {
     #[inline]
     pub(crate) fn ledger_leave(
         &mut self,
-        id: OrderId,
+        link: u32,
         r: u16,
         side: Side,
         tick: Tick,
         amount: Money,
     ) {
         let delta = unmatched_delta(side, ladder::TICKS[usize::from(tick)], -amount);
-        self.ledger_move(id, r, delta);
+        self.ledger_move(link, r, delta);
     }
 
-    /// Adds `(dw, dl)` to the position of order `id` on runner `r` (the hold goes stale).
+    /// Adds `(dw, dl)` to the position of the order at `link` on runner `r` (the hold goes
+    /// stale).
     #[inline]
-    pub(crate) fn ledger_move(&mut self, id: OrderId, r: u16, (dw, dl): (i128, i128)) {
-        let p = self.orders.at(id).position as usize;
+    pub(crate) fn ledger_move(&mut self, link: u32, r: u16, (dw, dl): (i128, i128)) {
+        let p = self.orders.linked(link).position as usize;
         let pos = &mut self.ledger.positions[p];
         pos.apply(usize::from(r), dw, dl);
         pos.stale = true;
@@ -162,8 +163,8 @@ impl Exchange {
     /// part becomes matched, which never raises a worst case, so the holds stay. Each maker
     /// moves per fill; the taker once per level (the amounts are linear in the size).
     #[inline(always)]
-    pub(crate) fn ledger_fills(&mut self, taker: OrderId, fills: &[FillInfo]) {
-        let tk = self.orders.at(taker);
+    pub(crate) fn ledger_fills(&mut self, taker: u32, fills: &[FillInfo]) {
+        let tk = self.orders.linked(taker);
         let (r, taker_side) = (tk.runner, tk.side);
         let limit = ladder::TICKS[usize::from(tk.tick)];
         let maker_side = taker_side.opposite();

@@ -7,11 +7,13 @@ use crate::order::{CancelReason, OrderStatus};
 use crate::types::{Money, OrderId, Side, Tick, TimeInForce};
 
 impl Exchange {
+    /// Matches the order at `link` per its time in force (the command that placed it has its
+    /// link: the orders are looked up by slot, not by id).
     #[inline(always)]
-    pub(super) fn execute_into(&mut self, id: OrderId, fills: &mut Vec<FillInfo>) {
-        let (tif, min_fill, m) = {
-            let o = self.orders.at(id);
-            (o.tif, o.min_fill, o.market)
+    pub(super) fn execute_into(&mut self, link: u32, fills: &mut Vec<FillInfo>) {
+        let (id, tif, min_fill, m) = {
+            let o = self.orders.linked(link);
+            (o.id, o.tif, o.min_fill, o.market)
         };
         if self.markets[m as usize].cross_matching {
             // Out of line, so that the direct path below compiles as it did without it.
@@ -21,20 +23,20 @@ impl Exchange {
         match tif {
             TimeInForce::Fok => {
                 if self.matchable(id, min_fill) < min_fill {
-                    let remaining = self.orders.at(id).remaining;
+                    let remaining = self.orders.linked(link).remaining;
                     self.cancel_unmatched(id, remaining, CancelReason::Killed);
                     return;
                 }
-                self.match_order(id, fills, None);
-                self.expire_rest(id);
+                self.match_order(link, fills, None);
+                self.expire_rest(link);
             }
             TimeInForce::Ioc => {
-                self.match_order(id, fills, None);
-                self.expire_rest(id);
+                self.match_order(link, fills, None);
+                self.expire_rest(link);
             }
             TimeInForce::Gtc => {
-                self.match_order(id, fills, None);
-                self.rest_or_complete(id);
+                self.match_order(link, fills, None);
+                self.rest_or_complete(link);
             }
         }
     }
@@ -61,23 +63,23 @@ impl Exchange {
                     return;
                 }
                 self.match_cross(id, fills);
-                self.expire_rest(id);
+                self.expire_rest(self.orders.link_of(id));
             }
             TimeInForce::Ioc => {
                 self.match_cross(id, fills);
-                self.expire_rest(id);
+                self.expire_rest(self.orders.link_of(id));
             }
             TimeInForce::Gtc => {
                 self.match_cross(id, fills);
-                self.rest_or_complete(id);
+                self.rest_or_complete(self.orders.link_of(id));
             }
         }
     }
 
     /// A GTC order after matching: its rest joins the back of its level, or it is complete.
     #[inline(always)]
-    fn rest_or_complete(&mut self, id: OrderId) {
-        let o = self.orders.at_mut(id);
+    fn rest_or_complete(&mut self, link: u32) {
+        let o = self.orders.linked_mut(link);
         if o.remaining > 0 {
             o.status = OrderStatus::Executable;
             let (m, r, side) = (o.market, o.runner, o.side);
@@ -86,18 +88,19 @@ impl Exchange {
             } = self;
             markets[m as usize].books[usize::from(r)]
                 .side_mut(side)
-                .push_back(orders, id);
+                .push_back_at(orders, link);
         } else {
             o.status = OrderStatus::ExecutionComplete;
         }
     }
 
-    pub(super) fn expire_rest(&mut self, id: OrderId) {
-        let remaining = self.orders.at(id).remaining;
-        if remaining > 0 {
+    pub(super) fn expire_rest(&mut self, link: u32) {
+        let o = self.orders.linked_mut(link);
+        if o.remaining > 0 {
+            let (id, remaining) = (o.id, o.remaining);
             self.cancel_unmatched(id, remaining, CancelReason::Expired);
         } else {
-            self.orders.at_mut(id).status = OrderStatus::ExecutionComplete;
+            o.status = OrderStatus::ExecutionComplete;
         }
     }
 
@@ -130,21 +133,16 @@ impl Exchange {
 
     /// Price-time matching of a taker against the opposite side; fills at the maker's price.
     /// With `stop`, only the levels at least as good for the taker as that tick.
-    pub(super) fn match_order(
-        &mut self,
-        taker: OrderId,
-        fills: &mut Vec<FillInfo>,
-        stop: Option<Tick>,
-    ) {
+    pub(super) fn match_order(&mut self, tl: u32, fills: &mut Vec<FillInfo>, stop: Option<Tick>) {
         let start = fills.len();
-        let (m, r, side, limit, account) = {
-            let o = self.orders.at(taker);
+        let (taker, m, r, side, limit, account) = {
+            let o = self.orders.linked(tl);
             let bound = match (o.side, stop) {
                 (Side::Back, Some(v)) => o.tick.max(v),
                 (Side::Lay, Some(v)) => o.tick.min(v),
                 (_, None) => o.tick,
             };
-            (o.market, o.runner, o.side, bound, o.account)
+            (o.id, o.market, o.runner, o.side, bound, o.account)
         };
         let Exchange {
             markets,
@@ -153,7 +151,6 @@ impl Exchange {
             next_seq,
             ..
         } = self;
-        let tl = orders.link_of(taker);
         let book = &mut markets[m as usize].books[usize::from(r)];
         let makers = book.side_mut(side.opposite());
         let mut tick = match side {
@@ -225,7 +222,7 @@ impl Exchange {
             tick = next_level(makers, side, t, limit);
         }
         if fills.len() > start {
-            self.ledger_fills(taker, &fills[start..]);
+            self.ledger_fills(tl, &fills[start..]);
         }
     }
 }

@@ -58,8 +58,9 @@ impl Exchange {
 
     /// Stores a new order and emits its `OrderAccepted` (the ledger's hold is the caller's:
     /// it differs between limit orders and SP bets).
+    /// Returns the new order's link.
     #[inline(always)]
-    pub(super) fn record_accepted(&mut self, order: Order) {
+    pub(super) fn record_accepted(&mut self, order: Order) -> u32 {
         self.emit(EventKind::OrderAccepted {
             order_id: order.id,
             market: order.market,
@@ -70,7 +71,7 @@ impl Exchange {
             account: order.account,
         });
         self.markets[order.market as usize].order_ids.push(order.id);
-        self.orders.push(order);
+        self.orders.push(order)
     }
 
     /// [`Exchange::place`] with the market and runner already resolved to indices
@@ -111,7 +112,7 @@ impl Exchange {
         let mut fills = std::mem::take(&mut self.fill_scratch);
         fills.clear();
         let report = match self.place_into(m, r, known, req, &mut fills) {
-            Ok(id) => self.report(id, fills.as_slice().to_vec()),
+            Ok((id, _)) => self.report(id, fills.as_slice().to_vec()),
             Err(code) => PlaceReport::rejected(code, OrderTerms::of_request(m, r, req, req.tick)),
         };
         self.fill_scratch = fills;
@@ -140,8 +141,8 @@ impl Exchange {
         let out = self.place_into(m, r, Some(account), req, &mut fills);
         self.fill_scratch = fills;
         Ok(match out {
-            Ok(id) => {
-                let o = self.orders.at(id);
+            Ok((id, link)) => {
+                let o = self.orders.linked(link);
                 PlaceSummary {
                     order_id: id,
                     status: Some(o.status),
@@ -154,8 +155,9 @@ impl Exchange {
         })
     }
 
-    /// Validates, accepts and runs a new order with its fills appended to `fills`; a
-    /// business rejection emits its `OrderRejected` and comes back as the code.
+    /// Validates, accepts and runs a new order with its fills appended to `fills`; returns
+    /// its id and link. A business rejection emits its `OrderRejected` and comes back as the
+    /// code.
     fn place_into(
         &mut self,
         m: u32,
@@ -163,7 +165,7 @@ impl Exchange {
         known: Option<u32>,
         req: &PlaceRequest<'_>,
         fills: &mut Vec<FillInfo>,
-    ) -> Result<OrderId, ErrorCode> {
+    ) -> Result<(OrderId, u32), ErrorCode> {
         if let Err(code) = self.validate_new(m, r, known, req) {
             self.reject_known(m, r, known, req, code);
             return Err(code);
@@ -175,16 +177,16 @@ impl Exchange {
             Some(a) => a,
             None => self.intern_account(req.account),
         };
-        let id = self.accept(m, r, account, req);
-        if self.orders.at(id).status == OrderStatus::Pending {
+        let (id, link) = self.accept(m, r, account, req);
+        if self.orders.linked(link).status == OrderStatus::Pending {
             self.markets[m as usize].pending.push_back(id);
         } else {
-            self.execute_into(id, fills);
+            self.execute_into(link, fills);
         }
         if self.markets[m as usize].cross_matching {
             self.sweep_cross(m);
         }
-        Ok(id)
+        Ok((id, link))
     }
 
     /// [`Exchange::reject_new`] naming a known account by its interned name (the fast paths
@@ -314,14 +316,14 @@ impl Exchange {
         Ok(())
     }
 
-    /// Records an accepted order (status decided by [`Exchange::run`]).
+    /// Records an accepted order (status decided by [`Exchange::run`]); its id and link.
     pub(super) fn accept(
         &mut self,
         m: u32,
         r: u16,
         account: u32,
         req: &PlaceRequest<'_>,
-    ) -> OrderId {
+    ) -> (OrderId, u32) {
         let id = self.orders.next_id();
         let delayed = self.markets[m as usize].delayed();
         let release_ms = if delayed {
@@ -333,7 +335,7 @@ impl Exchange {
         if let Some(coid) = &client_order_id {
             self.client_ids.insert((account, coid.clone()), id);
         }
-        self.record_accepted(Order {
+        let link = self.record_accepted(Order {
             status: if delayed {
                 OrderStatus::Pending
             } else {
@@ -346,8 +348,8 @@ impl Exchange {
             release_ms,
             ..Order::new(id, m, r, req.side, req.tick, req.size, account)
         });
-        self.ledger_accept(id, m, r, account, req.side, req.tick, req.size);
-        id
+        self.ledger_accept(link, m, r, account, req.side, req.tick, req.size);
+        (id, link)
     }
 
     /// Runs an accepted order: a delayed order waits; otherwise it matches per its time in
@@ -390,7 +392,8 @@ impl Exchange {
         // a chain of regrowths inside the matching loop.
         let mut scratch = std::mem::take(&mut self.fill_scratch);
         scratch.clear();
-        self.execute_into(id, &mut scratch);
+        let link = self.orders.link_of(id);
+        self.execute_into(link, &mut scratch);
         let fills = scratch.as_slice().to_vec();
         self.fill_scratch = scratch;
         fills

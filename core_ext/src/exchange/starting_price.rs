@@ -171,7 +171,7 @@ impl Exchange {
         order_type: OrderType,
     ) -> OrderId {
         let id = self.orders.next_id();
-        self.record_accepted(Order {
+        let link = self.record_accepted(Order {
             order_type,
             ..Order::new(id, m, r, side, tick, amount, account)
         });
@@ -179,7 +179,7 @@ impl Exchange {
             sp.bets[usize::from(r)].push(id);
         }
         let delta = sp_unmatched_delta(side, amount);
-        self.ledger_accept_amounts(id, m, r, account, side, delta, amount);
+        self.ledger_accept_amounts(link, m, r, account, side, delta, amount);
         id
     }
 
