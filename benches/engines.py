@@ -86,13 +86,20 @@ def _pybet_fills(events: list[dict[str, np.ndarray]], ids: list[int] | np.ndarra
 
 
 class PybetPerCall(Engine):
+    """One call per operation through the fast per-call face: the market and each account
+    resolved to a handle once (``market_handle``, ``account_handle``), then
+    ``place_by_handle`` / ``cancel_by_handle`` with plain ints."""
+
     key = "pybet_call"
-    name = "pybet, one call per op (place_tick / cancel_size)"
+    name = "pybet, one call per op (place_by_handle / cancel_by_handle)"
     note = "matching, accounts, events and validation on every call"
 
     def setup(self, wl: Workload, record: bool = False) -> None:
         self.ex = new_exchange(wl)
-        self.cols = _columns(wl)
+        kind, runner, side, tick, size, target, names = _columns(wl)
+        handle = {a: self.ex.account_handle(a) for a in wl.accounts}
+        self.market = self.ex.market_handle(MARKET)
+        self.cols = (kind, runner, side, tick, size, target, [handle[n] for n in names])
         self.ids = [0] * len(wl)
         self.record = record
         self.events: list[dict[str, np.ndarray]] = []
@@ -108,14 +115,15 @@ class PybetPerCall(Engine):
             self.events.append(ev)
 
     def _replay(self, lo: int, hi: int, lat: list[int] | None) -> None:
-        kind, runner, side, tick, size, target, names = self.cols
-        ids, place, cancel, drain = self.ids, self.ex.place_tick, self.ex.cancel_size, self._drain
+        kind, runner, side, tick, size, target, accounts = self.cols
+        ids, market, drain = self.ids, self.market, self._drain
+        place, cancel = self.ex.place_by_handle, self.ex.cancel_by_handle
         if lat is None:
             for i in range(lo, hi):
                 if kind[i] == PLACE:
-                    ids[i] = place(MARKET, runner[i], side[i], tick[i], size[i], names[i])
+                    ids[i] = place(market, runner[i], side[i], tick[i], size[i], accounts[i])
                 else:
-                    cancel(ids[target[i]], names[i], size[i] or None)
+                    cancel(ids[target[i]], accounts[i], size[i])
                 if not i & 0xFFF:
                     drain()
             return
@@ -123,9 +131,9 @@ class PybetPerCall(Engine):
         for i in range(lo, hi):
             t0 = t()
             if kind[i] == PLACE:
-                ids[i] = place(MARKET, runner[i], side[i], tick[i], size[i], names[i])
+                ids[i] = place(market, runner[i], side[i], tick[i], size[i], accounts[i])
             else:
-                cancel(ids[target[i]], names[i], size[i] or None)
+                cancel(ids[target[i]], accounts[i], size[i])
             lat.append(t() - t0)
             if not i & 0xFFF:
                 drain()

