@@ -29,7 +29,7 @@ use convert::{py_event, py_order, py_report};
 pub struct PyExchange {
     inner: EngineCell<Exchange>,
     /// The high half of this object's handles (see [`handles`]).
-    handle_tag: u64,
+    handle_tag: i64,
 }
 
 impl PyExchange {
@@ -393,14 +393,14 @@ impl PyExchange {
 
     /// The handle of a market for `place_by_handle`: an int valid for this object's life
     /// (a restored exchange issues its own). Raises `UnknownMarket`.
-    fn market_handle(&self, market_id: &str) -> PyResult<u64> {
+    fn market_handle(&self, market_id: &str) -> PyResult<i64> {
         let m = self.engine()?.market_idx(market_id).map_err(raise)?;
         Ok(handles::make(self.handle_tag, m))
     }
 
     /// The handle of an account for `place_by_handle` / `cancel_by_handle`. The account must
     /// be known (deposited, or with an order): an unknown one raises `InvalidArgument`.
-    fn account_handle(&self, account: &str) -> PyResult<u64> {
+    fn account_handle(&self, account: &str) -> PyResult<i64> {
         let a = self.engine()?.account_idx(account).ok_or_else(|| {
             InvalidArgument::new_err(format!("unknown account {account:?}: deposit first"))
         })?;
@@ -415,12 +415,12 @@ impl PyExchange {
     #[allow(clippy::too_many_arguments)]
     fn place_by_handle(
         &self,
-        market: u64,
+        market: i64,
         runner: i64,
         side: u8,
         tick: u16,
         size: i64,
-        account: u64,
+        account: i64,
         time_in_force: u8,
     ) -> PyResult<u64> {
         let m = handles::index(self.handle_tag, market, "market")?;
@@ -450,7 +450,7 @@ impl PyExchange {
     /// `cancel_size` by account handle: cancels the order, or reduces it by
     /// `size_reduction` (0: all of it); returns the size cancelled.
     #[pyo3(signature = (order_id, account, size_reduction = 0))]
-    fn cancel_by_handle(&self, order_id: u64, account: u64, size_reduction: i64) -> PyResult<i64> {
+    fn cancel_by_handle(&self, order_id: u64, account: i64, size_reduction: i64) -> PyResult<i64> {
         let a = handles::index(self.handle_tag, account, "account")?;
         let reduction = (size_reduction != 0).then_some(size_reduction);
         let rep = self
