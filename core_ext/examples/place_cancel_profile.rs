@@ -1,4 +1,5 @@
-//! Profiling harness: 100k passive places then their cancels, by indices, three rounds.
+//! Profiling harness: 100k passive places then their cancels, by indices, three rounds; then
+//! 100 sweeps of 5 levels x 20 resting lays (10,000 fills).
 //! `valgrind --tool=callgrind target/release/examples/place_cancel_profile` counts the
 //! instructions of each (see docs/decisions.md, issue 13).
 use pybet_core::exchange::{Exchange, PlaceRequest};
@@ -24,6 +25,50 @@ fn places(ex: &mut Exchange, m: u32, a: u32, ids: &mut Vec<u64>, n: usize) {
         if ex.pending_events().len() >= 4096 {
             ex.drain_events();
         }
+    }
+}
+
+/// Sweeps of `levels` levels of `per` resting orders each (of 50 maker accounts) by one
+/// taker: every resting order fills whole.
+#[inline(never)]
+fn sweeps(ex: &mut Exchange, m: u32, makers: &[u32], taker: u32, levels: u16, per: usize) {
+    for round in 0..100 {
+        for l in 0..levels {
+            for k in 0..per {
+                let req = lay(100 + l, 100);
+                let a = makers[(round + k) % makers.len()];
+                ex.place_summary(m, 0, a, &req).unwrap();
+            }
+        }
+        fill_all(ex, m, taker, levels, per);
+    }
+}
+
+#[inline(never)]
+fn fill_all(ex: &mut Exchange, m: u32, taker: u32, levels: u16, per: usize) {
+    let req = PlaceRequest {
+        side: Side::Back,
+        tick: 100,
+        size: 100 * (levels as i64) * per as i64,
+        time_in_force: TimeInForce::Ioc,
+        ..lay(100, 0)
+    };
+    ex.place_summary(m, 0, taker, &req).unwrap();
+    ex.drain_events();
+}
+
+fn lay(tick: u16, size: i64) -> PlaceRequest<'static> {
+    PlaceRequest {
+        market_id: "",
+        runner: 1,
+        side: Side::Lay,
+        tick,
+        size,
+        account: "",
+        client_order_id: None,
+        time_in_force: TimeInForce::Gtc,
+        min_fill_size: None,
+        persistence: Persistence::Lapse,
     }
 }
 
@@ -56,5 +101,16 @@ fn main() {
         places(&mut ex, m, a, &mut ids, 100_000);
         cancels(&mut ex, a, &ids);
     }
+    let makers: Vec<u32> = (0..50)
+        .map(|i| {
+            let name = format!("m{i:02}");
+            ex.deposit(&name, 1_000_000_000_000_000).unwrap();
+            ex.account_idx(&name).unwrap()
+        })
+        .collect();
+    ex.deposit("taker", 1_000_000_000_000_000).unwrap();
+    let taker = ex.account_idx("taker").unwrap();
+    // 100 rounds of 5 levels x 20 orders: 10,000 fills
+    sweeps(&mut ex, m, &makers, taker, 5, 20);
     println!("{}", ex.state_hash());
 }
