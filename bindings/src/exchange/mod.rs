@@ -388,7 +388,7 @@ impl PyExchange {
             min_fill_size: None,
             persistence: Persistence::Lapse,
         };
-        Ok(self.engine()?.place(&req).map_err(raise)?.order_id)
+        Ok(self.engine()?.place_brief(&req).map_err(raise)?.order_id)
     }
 
     /// The handle of a market for `place_by_handle`: an int valid for this object's life

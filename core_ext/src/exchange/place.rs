@@ -136,11 +136,32 @@ impl Exchange {
         if self.accounts.get(account as usize).is_none() {
             return Err(ErrorCode::InvalidArgument);
         }
+        Ok(self.summarize(m, r, Some(account), req))
+    }
+
+    /// [`Exchange::place`] reporting a [`PlaceSummary`] (the fills are in the events): the
+    /// by-name fast path (`place_tick`).
+    ///
+    /// # Errors
+    /// As [`Exchange::place`].
+    pub fn place_brief(&mut self, req: &PlaceRequest<'_>) -> Result<PlaceSummary, ErrorCode> {
+        let (m, r) = self.resolve(req)?;
+        let known = self.account_idx_cached(req.account);
+        Ok(self.summarize(m, r, known, req))
+    }
+
+    fn summarize(
+        &mut self,
+        m: u32,
+        r: u16,
+        known: Option<u32>,
+        req: &PlaceRequest<'_>,
+    ) -> PlaceSummary {
         let mut fills = std::mem::take(&mut self.fill_scratch);
         fills.clear();
-        let out = self.place_into(m, r, Some(account), req, &mut fills);
+        let out = self.place_into(m, r, known, req, &mut fills);
         self.fill_scratch = fills;
-        Ok(match out {
+        match out {
             Ok((id, link)) => {
                 let o = self.orders.linked(link);
                 PlaceSummary {
@@ -152,7 +173,7 @@ impl Exchange {
                 }
             }
             Err(code) => PlaceSummary::rejected(code),
-        })
+        }
     }
 
     /// Validates, accepts and runs a new order with its fills appended to `fills`; returns
