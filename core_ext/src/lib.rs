@@ -8,6 +8,7 @@
 //! - [`quant`]: vectorisable quant kernels (spec section 5).
 
 pub mod book;
+mod client_ids;
 pub mod codec;
 pub mod error;
 pub mod events;

@@ -338,7 +338,7 @@ impl Exchange {
         for id in std::mem::take(&mut self.markets[m as usize].order_ids) {
             if let Some(order) = self.orders.remove(id) {
                 if let Some(coid) = order.client_order_id {
-                    self.client_ids.remove(&(order.account, coid));
+                    self.client_ids.remove(order.account, &coid);
                 }
             }
         }

@@ -5,8 +5,7 @@
 //! counter, so that a rejected command (which emits an event and changes nothing else) leaves
 //! the hash unchanged. Undrained events are not part of a snapshot.
 
-use std::collections::HashMap;
-
+use crate::client_ids::ClientIds;
 pub use crate::codec::{fnv1a, Reader, SnapshotError, Writer};
 use crate::codec::{fnv_step, FNV_BASIS};
 use crate::exchange::Exchange;
@@ -236,7 +235,7 @@ impl Exchange {
         }
         let issued = if version >= 5 { Some(r.u64()?) } else { None };
         let n_orders = r.u64()?;
-        let mut client_ids = HashMap::new();
+        let mut client_ids = ClientIds::default();
         for i in 0..n_orders {
             let id = if version >= 5 { r.u64()? } else { i + 1 };
             if id <= ex.orders.issued() || issued.is_some_and(|last| id > last) {
@@ -291,7 +290,7 @@ impl Exchange {
                 return Err(SnapshotError::Corrupt("order fields"));
             }
             if let Some(c) = &order.client_order_id {
-                client_ids.insert((order.account, c.clone()), id);
+                client_ids.insert(order.account, c.clone(), id);
             }
             ex.markets[market as usize].order_ids.push(id);
             ex.orders.insert(order);

@@ -30,6 +30,15 @@ from pybet.gateway.journal import AdvanceTime
 log = logging.getLogger("pybet.gateway.engine")
 
 SIDES: Final = {"BACK": pybet.Side.BACK, "LAY": pybet.Side.LAY}
+# the protocol's names as the binding's enums: an enum converts by a type check, a name by
+# parsing (0.15 us an order for the three of a place)
+_TIFS: Final = {n: getattr(pybet.TimeInForce, n) for n in ("GTC", "IOC", "FOK")}
+_PERSISTENCES: Final = {
+    n: getattr(pybet.Persistence, n) for n in ("LAPSE", "PERSIST", "MARKET_ON_CLOSE")
+}
+_ORDER_TYPES: Final = {
+    n: getattr(pybet.OrderType, n) for n in ("LIMIT", "MARKET_ON_CLOSE", "LIMIT_ON_CLOSE")
+}
 OPPOSITE: Final = {"BACK": "LAY", "LAY": "BACK"}
 
 
@@ -253,11 +262,11 @@ class EngineCore:
                 cmd.size,
                 account,
                 client_order_id=coid,
-                time_in_force=cmd.time_in_force,
-                persistence=cmd.persistence,
+                time_in_force=_TIFS[cmd.time_in_force],
+                persistence=_PERSISTENCES[cmd.persistence],
                 min_fill_size=cmd.min_fill_size,
                 now_ms=self.now_ms,
-                order_type=cmd.order_type,
+                order_type=_ORDER_TYPES[cmd.order_type],
             )
         except PybetError as exc:
             if coid is None:

@@ -18,16 +18,14 @@ mod sp_price;
 mod starting_price;
 mod view;
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 
+use crate::client_ids::ClientIds;
 use crate::events::{Event, EventKind};
 use crate::ledger::Ledger;
 use crate::market::Market;
 use crate::names::NameCache;
 use crate::order::OrderStore;
-use crate::types::OrderId;
 
 pub use cross::HOUSE_ACCOUNT;
 pub use requests::{
@@ -47,7 +45,7 @@ pub struct Exchange {
     pub(crate) orders: OrderStore,
     pub(crate) accounts: Vec<String>,
     pub(crate) account_index: FxHashMap<String, u32>,
-    pub(crate) client_ids: HashMap<(u32, Box<str>), OrderId>,
+    pub(crate) client_ids: ClientIds,
     pub(crate) events: Vec<Event>,
     pub(crate) next_seq: u64,
     pub(crate) now_ms: i64,

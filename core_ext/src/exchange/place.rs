@@ -338,7 +338,7 @@ impl Exchange {
                 return Err(ErrorCode::InvalidArgument);
             }
             if let Some(a) = account {
-                if self.client_ids.contains_key(&(a, Box::from(coid))) {
+                if self.client_ids.contains(a, coid) {
                     return Err(ErrorCode::DuplicateClientOrderId);
                 }
             }
@@ -363,7 +363,7 @@ impl Exchange {
         };
         let client_order_id: Option<Box<str>> = req.client_order_id.map(Box::from);
         if let Some(coid) = &client_order_id {
-            self.client_ids.insert((account, coid.clone()), id);
+            self.client_ids.insert(account, coid.clone(), id);
         }
         let link = self.record_accepted(Order {
             status: if delayed {

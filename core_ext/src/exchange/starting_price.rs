@@ -117,7 +117,7 @@ impl Exchange {
         let id = self.accept_sp(m, r, account, req.side, tick, req.size, order_type);
         if let Some(coid) = req.client_order_id {
             let coid: Box<str> = coid.into();
-            self.client_ids.insert((account, coid.clone()), id);
+            self.client_ids.insert(account, coid.clone(), id);
             self.orders.at_mut(id).client_order_id = Some(coid);
         }
         Ok(self.report(id, Vec::new()))
