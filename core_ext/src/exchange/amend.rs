@@ -33,7 +33,7 @@ impl Exchange {
         let amount = amount.min(remaining);
         let full = amount == remaining;
         if sp {
-            self.cancel_sp_bet(id, m, r, side, account, amount, reason);
+            self.cancel_sp_bet(link, m, r, side, account, amount, reason);
             return;
         }
         let Exchange {
@@ -79,7 +79,7 @@ impl Exchange {
     #[allow(clippy::too_many_arguments)]
     fn cancel_sp_bet(
         &mut self,
-        id: OrderId,
+        link: u32,
         m: u32,
         r: u16,
         side: Side,
@@ -87,7 +87,8 @@ impl Exchange {
         amount: Money,
         reason: CancelReason,
     ) {
-        let o = self.orders.at_mut(id);
+        let o = self.orders.linked_mut(link);
+        let id = o.id;
         o.remaining -= amount;
         o.cancelled += amount;
         let done = o.remaining == 0;
@@ -102,11 +103,7 @@ impl Exchange {
             size: amount,
             reason,
         });
-        self.ledger_move(
-            self.orders.link_of(id),
-            r,
-            sp_unmatched_delta(side, -amount),
-        );
+        self.ledger_move(link, r, sp_unmatched_delta(side, -amount));
     }
 
     /// Cancels an order, or reduces its unmatched size by `size_reduction` (keeping its place).
@@ -238,11 +235,7 @@ impl Exchange {
             min_fill_size: None,
             persistence,
         };
-        let (new_id, _) = self.accept(m, r, acct, &req);
-        let report = self.run(new_id);
-        if self.markets[m as usize].cross_matching {
-            return Ok(self.swept(m, new_id, report));
-        }
-        Ok(report)
+        let (new_id, link) = self.accept(m, r, acct, &req);
+        Ok(self.run_reported(m, new_id, link))
     }
 }

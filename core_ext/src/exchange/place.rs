@@ -109,10 +109,10 @@ impl Exchange {
         known: Option<u32>,
         req: &PlaceRequest<'_>,
     ) -> PlaceReport {
-        match self.place_scratch(m, r, known, req) {
-            Ok((id, _)) => self.report(id, self.fill_scratch.clone()),
+        self.with_fills(|ex, fills| match ex.place_into(m, r, known, req, fills) {
+            Ok((id, _)) => ex.report(id, fills.clone()),
             Err(code) => PlaceReport::rejected(code, OrderTerms::of_request(m, r, req, req.tick)),
-        }
+        })
     }
 
     /// [`Exchange::place_indexed`] by account index, without the report's fills (they are in
@@ -153,7 +153,7 @@ impl Exchange {
         known: Option<u32>,
         req: &PlaceRequest<'_>,
     ) -> PlaceSummary {
-        match self.place_scratch(m, r, known, req) {
+        match self.with_fills(|ex, fills| ex.place_into(m, r, known, req, fills)) {
             Ok((id, link)) => {
                 let o = self.orders.linked(link);
                 PlaceSummary {
@@ -168,19 +168,14 @@ impl Exchange {
         }
     }
 
-    /// [`Exchange::place_into`] with the reused fills buffer: the command's fills are in
-    /// `fill_scratch` afterwards (one exact allocation per report that wants them, instead of
-    /// a chain of regrowths inside the matching loop).
-    fn place_scratch(
-        &mut self,
-        m: u32,
-        r: u16,
-        known: Option<u32>,
-        req: &PlaceRequest<'_>,
-    ) -> Result<(OrderId, u32), ErrorCode> {
+    /// `f` with the reused fills buffer, emptied: the fills of a command collect there (one
+    /// exact allocation per report that wants them, instead of a chain of regrowths inside the
+    /// matching loop).
+    #[inline]
+    fn with_fills<T>(&mut self, f: impl FnOnce(&mut Self, &mut Vec<FillInfo>) -> T) -> T {
         let mut fills = std::mem::take(&mut self.fill_scratch);
         fills.clear();
-        let out = self.place_into(m, r, known, req, &mut fills);
+        let out = f(self, &mut fills);
         self.fill_scratch = fills;
         out
     }
@@ -208,6 +203,20 @@ impl Exchange {
             None => self.intern_account(req.account),
         };
         let (id, link) = self.accept(m, r, account, req);
+        self.run_accepted(m, id, link, fills);
+        Ok((id, link))
+    }
+
+    /// Runs an accepted order, its fills appended to `fills`: a delayed order waits; otherwise
+    /// it matches per its time in force and rests or is cancelled. In a cross-matching market
+    /// the sweep follows (it may match the order again, as a leg's maker).
+    pub(super) fn run_accepted(
+        &mut self,
+        m: u32,
+        id: OrderId,
+        link: u32,
+        fills: &mut Vec<FillInfo>,
+    ) {
         if self.orders.linked(link).status == OrderStatus::Pending {
             self.markets[m as usize].pending.push_back(id);
         } else {
@@ -216,7 +225,14 @@ impl Exchange {
         if self.markets[m as usize].cross_matching {
             self.sweep_cross(m);
         }
-        Ok((id, link))
+    }
+
+    /// [`Exchange::run_accepted`] and the order's report.
+    pub(super) fn run_reported(&mut self, m: u32, id: OrderId, link: u32) -> PlaceReport {
+        self.with_fills(|ex, fills| {
+            ex.run_accepted(m, id, link, fills);
+            ex.report(id, fills.clone())
+        })
     }
 
     /// [`Exchange::reject_new`] naming a known account by its interned name (the fast paths
@@ -242,10 +258,7 @@ impl Exchange {
     /// `InvalidPrice` otherwise.
     #[inline]
     fn check_indices(&self, m: u32, r: u16, tick: u16) -> Result<(), ErrorCode> {
-        let market = self
-            .markets
-            .get(m as usize)
-            .ok_or(ErrorCode::UnknownMarket)?;
+        let market = self.market_at_checked(m)?;
         if usize::from(r) >= market.spec.runners.len() {
             return Err(ErrorCode::UnknownRunner);
         }
@@ -253,15 +266,6 @@ impl Exchange {
             return Err(ErrorCode::InvalidPrice);
         }
         Ok(())
-    }
-
-    /// After a command in a cross-matching market: the sweep, then the order's report again
-    /// (the sweep may have matched it as a leg's maker).
-    #[cold]
-    #[inline(never)]
-    pub(super) fn swept(&mut self, m: u32, id: OrderId, report: PlaceReport) -> PlaceReport {
-        self.sweep_cross(m);
-        self.report(id, report.fills)
     }
 
     /// A new order's business rejection: the `OrderRejected` event and the report (its
@@ -346,7 +350,8 @@ impl Exchange {
         Ok(())
     }
 
-    /// Records an accepted order (status decided by [`Exchange::run`]); its id and link.
+    /// Records an accepted order (status decided by [`Exchange::run_accepted`]); its id and
+    /// link.
     pub(super) fn accept(
         &mut self,
         m: u32,
@@ -382,20 +387,6 @@ impl Exchange {
         (id, link)
     }
 
-    /// Runs an accepted order: a delayed order waits; otherwise it matches per its time in
-    /// force and rests or is cancelled.
-    #[inline(always)]
-    pub(super) fn run(&mut self, id: OrderId) -> PlaceReport {
-        let order = self.orders.at(id);
-        let m = order.market;
-        if order.status == OrderStatus::Pending {
-            self.markets[m as usize].pending.push_back(id);
-            return self.report(id, Vec::new());
-        }
-        let fills = self.execute(id);
-        self.report(id, fills)
-    }
-
     pub(super) fn report(&self, id: OrderId, fills: Vec<FillInfo>) -> PlaceReport {
         let o = self.orders.at(id);
         PlaceReport {
@@ -416,19 +407,6 @@ impl Exchange {
         }
     }
 
-    /// Matches a live, non-pending order per its time in force; rests or cancels the rest.
-    pub(super) fn execute(&mut self, id: OrderId) -> Vec<FillInfo> {
-        // Fills collect in a reused scratch buffer: one exact allocation per report instead of
-        // a chain of regrowths inside the matching loop.
-        let mut scratch = std::mem::take(&mut self.fill_scratch);
-        scratch.clear();
-        let link = self.orders.link_of(id);
-        self.execute_into(link, &mut scratch);
-        let fills = scratch.as_slice().to_vec();
-        self.fill_scratch = scratch;
-        fills
-    }
-
     /// Advances the engine clock and releases the orders whose bet delay has passed, in
     /// arrival order. The clock never goes back.
     pub fn advance_time(&mut self, now_ms: i64) -> Vec<PlaceReport> {
@@ -446,13 +424,11 @@ impl Exchange {
         due.sort_unstable();
         due.into_iter()
             .map(|id| {
-                self.orders.at_mut(id).status = OrderStatus::Executable;
-                let fills = self.execute(id);
-                let m = self.orders.at(id).market;
-                if self.markets[m as usize].cross_matching {
-                    self.sweep_cross(m);
-                }
-                self.report(id, fills)
+                let link = self.orders.link_of(id);
+                let o = self.orders.linked_mut(link);
+                o.status = OrderStatus::Executable;
+                let m = o.market;
+                self.run_reported(m, id, link)
             })
             .collect()
     }
