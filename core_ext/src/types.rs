@@ -31,6 +31,17 @@ pub enum Side {
 }
 
 impl Side {
+    /// The side of a column code (0 back, 1 lay), `None` for any other.
+    #[inline]
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        match v {
+            0 => Some(Side::Back),
+            1 => Some(Side::Lay),
+            _ => None,
+        }
+    }
+
     /// The side an order of this side matches against.
     #[must_use]
     pub fn opposite(self) -> Side {
@@ -52,6 +63,20 @@ pub enum TimeInForce {
     Ioc = 1,
     /// Fill at least `min_fill_size` (default: all) now, or nothing.
     Fok = 2,
+}
+
+impl TimeInForce {
+    /// The time in force of a column code (0 GTC, 1 IOC, 2 FOK), `None` for any other.
+    #[inline]
+    #[must_use]
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => TimeInForce::Gtc,
+            1 => TimeInForce::Ioc,
+            2 => TimeInForce::Fok,
+            _ => return None,
+        })
+    }
 }
 
 /// What happens to a resting order when the market turns in-play.

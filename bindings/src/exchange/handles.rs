@@ -42,22 +42,12 @@ pub fn index(tag: i64, handle: i64, what: &str) -> PyResult<u32> {
 /// 0 back, 1 lay.
 #[inline]
 pub fn side(value: u8) -> PyResult<Side> {
-    match value {
-        0 => Ok(Side::Back),
-        1 => Ok(Side::Lay),
-        _ => Err(InvalidArgument::new_err(format!("not a side: {value}"))),
-    }
+    Side::from_u8(value).ok_or_else(|| InvalidArgument::new_err(format!("not a side: {value}")))
 }
 
 /// 0 GTC, 1 IOC, 2 FOK.
 #[inline]
 pub fn time_in_force(value: u8) -> PyResult<TimeInForce> {
-    match value {
-        0 => Ok(TimeInForce::Gtc),
-        1 => Ok(TimeInForce::Ioc),
-        2 => Ok(TimeInForce::Fok),
-        _ => Err(InvalidArgument::new_err(format!(
-            "not a time in force: {value}"
-        ))),
-    }
+    TimeInForce::from_u8(value)
+        .ok_or_else(|| InvalidArgument::new_err(format!("not a time in force: {value}")))
 }

@@ -157,17 +157,10 @@ impl<'e, 'a> Runner<'e, 'a> {
                     r
                 }
             };
-            let side = match c.sides[i] {
-                0 => Side::Back,
-                1 => Side::Lay,
-                _ => return Err(ErrorCode::InvalidArgument),
-            };
-            let time_in_force = match opts.time_in_force.get(i).copied().unwrap_or(0) {
-                0 => TimeInForce::Gtc,
-                1 => TimeInForce::Ioc,
-                2 => TimeInForce::Fok,
-                _ => return Err(ErrorCode::InvalidArgument),
-            };
+            let side = Side::from_u8(c.sides[i]).ok_or(ErrorCode::InvalidArgument)?;
+            let time_in_force =
+                TimeInForce::from_u8(opts.time_in_force.get(i).copied().unwrap_or(0))
+                    .ok_or(ErrorCode::InvalidArgument)?;
             let min_fill_size = opts.min_fill_sizes.get(i).copied().filter(|&m| m != 0);
             let req = PlaceRequest {
                 market_id: self.market_id,
