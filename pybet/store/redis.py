@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -306,18 +307,27 @@ class RedisStore(Store):
         return await asyncio.to_thread(self._read_snapshot_sync)
 
     def _read_snapshot_sync(self) -> dict[bytes, Any]:
-        import redis
-
         t = self.target
-        # a snapshot of hundreds of MB may take longer than a journal append's socket timeout
-        client = redis.Redis(**t.connection(max(t.socket_timeout, _SNAPSHOT_TIMEOUT_S)))
         try:
-            fields: dict[bytes, Any] = _exec_sync(client, "HGETALL", self.snapshot_key)
-            return fields
+            with self._snapshot_client() as client:
+                fields: dict[bytes, Any] = _exec_sync(client, "HGETALL", self.snapshot_key)
+                return fields
         except ResponseError:
             raise
         except (RedisError, OSError) as exc:
             raise StoreError(f"redis at {t.host}:{t.port}: snapshot read failed: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _snapshot_client(self) -> Iterator[Any]:
+        """A blocking connection of its own for a whole snapshot (a forked child's write, the
+        recovery's read): hundreds of MB may take longer than the socket timeout that bounds
+        a journal append, so this one waits longer."""
+        import redis
+
+        t = self.target
+        client = redis.Redis(**t.connection(max(t.socket_timeout, _SNAPSHOT_TIMEOUT_S)))
+        try:
+            yield client
         finally:
             client.close()
 
@@ -420,26 +430,21 @@ class RedisStore(Store):
 
     def write_snapshot_in_child(self, snap: SnapshotRecord) -> None:
         """The same writes on a connection of the child's own (the parent's client is bound to
-        its event loop); a snapshot of hundreds of MB may take longer than the socket timeout
-        that bounds a journal append, so this one waits longer."""
-        import redis
-
+        its event loop)."""
         t = self.target
-        client = redis.Redis(**t.connection(max(t.socket_timeout, _SNAPSHOT_TIMEOUT_S)))
         try:
-            current = _exec_sync(client, "HGET", self.snapshot_key, "seq")
-            try:
-                info = _exec_sync(client, "XINFO", "STREAM", self.journal_key)
-            except ResponseError:
-                info = {}
-            _check_snapshot_order(snap, current, info)
-            _exec_sync(client, "HSET", self.snapshot_key, *_snapshot_fields(snap))
-            if self._waitaof:
-                check_waitaof(_exec_sync(client, "WAITAOF", 1, 0, t.waitaof_timeout_ms))
+            with self._snapshot_client() as client:
+                current = _exec_sync(client, "HGET", self.snapshot_key, "seq")
+                try:
+                    info = _exec_sync(client, "XINFO", "STREAM", self.journal_key)
+                except ResponseError:
+                    info = {}
+                _check_snapshot_order(snap, current, info)
+                _exec_sync(client, "HSET", self.snapshot_key, *_snapshot_fields(snap))
+                if self._waitaof:
+                    check_waitaof(_exec_sync(client, "WAITAOF", 1, 0, t.waitaof_timeout_ms))
         except RedisError as exc:
             raise StoreError(f"snapshot write failed: {exc}") from exc
-        finally:
-            client.close()
 
     async def trim(self, upto_seq: int) -> None:
         try:
