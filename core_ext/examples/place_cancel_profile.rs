@@ -9,18 +9,7 @@ use pybet_core::MarketSpec;
 #[inline(never)]
 fn places(ex: &mut Exchange, m: u32, a: u32, ids: &mut Vec<u64>, n: usize) {
     for i in 0..n {
-        let req = PlaceRequest {
-            market_id: "",
-            runner: 1,
-            side: Side::Back,
-            tick: 100 + (i % 32) as u16,
-            size: 100,
-            account: "",
-            client_order_id: None,
-            time_in_force: TimeInForce::Gtc,
-            min_fill_size: None,
-            persistence: Persistence::Lapse,
-        };
+        let req = request(Side::Back, 100 + (i % 32) as u16, 100);
         ids.push(ex.place_summary(m, 0, a, &req).unwrap().order_id);
         if ex.pending_events().len() >= 4096 {
             ex.drain_events();
@@ -35,7 +24,7 @@ fn sweeps(ex: &mut Exchange, m: u32, makers: &[u32], taker: u32, levels: u16, pe
     for round in 0..100 {
         for l in 0..levels {
             for k in 0..per {
-                let req = lay(100 + l, 100);
+                let req = request(Side::Lay, 100 + l, 100);
                 let a = makers[(round + k) % makers.len()];
                 ex.place_summary(m, 0, a, &req).unwrap();
             }
@@ -47,21 +36,19 @@ fn sweeps(ex: &mut Exchange, m: u32, makers: &[u32], taker: u32, levels: u16, pe
 #[inline(never)]
 fn fill_all(ex: &mut Exchange, m: u32, taker: u32, levels: u16, per: usize) {
     let req = PlaceRequest {
-        side: Side::Back,
-        tick: 100,
-        size: 100 * (levels as i64) * per as i64,
         time_in_force: TimeInForce::Ioc,
-        ..lay(100, 0)
+        ..request(Side::Back, 100, 100 * (levels as i64) * per as i64)
     };
     ex.place_summary(m, 0, taker, &req).unwrap();
     ex.drain_events();
 }
 
-fn lay(tick: u16, size: i64) -> PlaceRequest<'static> {
+/// A GTC/LAPSE limit order on the first runner (the indexed calls ignore the names).
+fn request(side: Side, tick: u16, size: i64) -> PlaceRequest<'static> {
     PlaceRequest {
         market_id: "",
         runner: 1,
-        side: Side::Lay,
+        side,
         tick,
         size,
         account: "",
