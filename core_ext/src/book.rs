@@ -104,6 +104,12 @@ impl SideBook {
         o.next = 0;
     }
 
+    /// The link of the first order queued at `tick` (0: none).
+    #[inline]
+    pub(crate) fn head(&self, tick: Tick) -> u32 {
+        self.levels[usize::from(tick)].head
+    }
+
     /// The ids of a level's orders, oldest first.
     pub fn queue<'a>(
         &self,

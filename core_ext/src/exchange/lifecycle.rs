@@ -165,13 +165,36 @@ impl Exchange {
     }
 
     /// Resting order ids of a market, in a deterministic order (runner, side, tick, queue).
+    ///
+    /// A queue is a linked list through the order slab: walked one after the other, every step
+    /// waits for a cache miss (at a million resting orders this was three quarters of a
+    /// snapshot's and a state hash's time). [`QUEUE_LANES`] queues are walked side by side
+    /// instead, so that their misses overlap, and their ids concatenated in order.
     pub(crate) fn resting_orders(&self, m: u32) -> Vec<OrderId> {
-        let mut out = Vec::new();
+        let mut heads = Vec::new();
         for book in &self.markets[m as usize].books {
             for side in [&book.backs, &book.lays] {
-                for (tick, _) in side.iter_asc() {
-                    out.extend(side.queue(&self.orders, tick));
+                heads.extend(side.iter_asc().map(|(tick, _)| side.head(tick)));
+            }
+        }
+        let mut out = Vec::new();
+        let mut lanes: [Vec<OrderId>; QUEUE_LANES] = Default::default();
+        for group in heads.chunks(QUEUE_LANES) {
+            let mut cur = [0u32; QUEUE_LANES];
+            cur[..group.len()].copy_from_slice(group);
+            let mut walking = group.iter().filter(|&&head| head != 0).count();
+            while walking > 0 {
+                for (link, ids) in cur.iter_mut().zip(lanes.iter_mut()) {
+                    if *link != 0 {
+                        let o = self.orders.linked(*link);
+                        ids.push(o.id);
+                        *link = o.next;
+                        walking -= usize::from(*link == 0);
+                    }
                 }
+            }
+            for ids in &mut lanes {
+                out.append(ids);
             }
         }
         out
@@ -185,3 +208,7 @@ impl Exchange {
         }
     }
 }
+
+/// Queues [`Exchange::resting_orders`] walks at once: enough misses in flight to fill the
+/// memory system, few enough that the lanes' cursors stay in registers.
+const QUEUE_LANES: usize = 16;
