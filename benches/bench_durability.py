@@ -84,6 +84,71 @@ def gateway_side_by_side(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+_RECOVER_FROM_STORE = """
+import asyncio, sys, time
+from pybet.gateway.recovery import rebuild
+from pybet.store import open_store
+
+async def main():
+    t = time.perf_counter()
+    store = open_store(sys.argv[1])
+    await store.open()
+    rec = await store.load()
+    loaded = time.perf_counter() - t
+    rebuilt = rebuild(rec)  # restores and checks the recorded state hash
+    total = time.perf_counter() - t
+    await store.close()
+    print(total, loaded, rebuilt.seq)
+
+asyncio.run(main())
+"""
+
+
+def _recover_through_stores(blob: bytes, want_hash: int) -> dict[str, float]:
+    """What ``pybet serve`` does on start with a store holding ``blob`` as its snapshot:
+    ``open``, ``load``, ``rebuild`` (restore, hash check), each store in a fresh process."""
+    import asyncio
+    import subprocess
+
+    from redis_server import RedisServer, redis_server_binary
+
+    from pybet.gateway.journal import encode_record
+    from pybet.store import open_store
+    from pybet.store.base import SnapshotRecord
+
+    async def write(url: str) -> None:
+        store = open_store(url)
+        await store.open()
+        # a store takes no snapshot ahead of its journal: one (empty) batch that it covers
+        await store.append(1, encode_record(0, []))
+        await store.write_snapshot(SnapshotRecord(1, blob, want_hash))
+        await store.close()
+
+    out: dict[str, float] = {}
+    tmp = tempfile.mkdtemp(prefix="pybet-bench-")
+    redis = RedisServer().start() if redis_server_binary() else None
+    try:
+        urls = {"file": f"file:{tmp}/data"}
+        if redis is not None:
+            urls["redis"] = f"{redis.url}?shard=recovery"
+        for name, url in urls.items():
+            asyncio.run(write(url))
+            total, loaded, seq = subprocess.run(
+                [sys.executable, "-c", _RECOVER_FROM_STORE, url],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            assert int(seq) == 1
+            out[f"recovery_{name}_store_s"] = round(float(total), 3)
+            out[f"of_which_{name}_load_s"] = round(float(loaded), 3)
+    finally:
+        if redis is not None:
+            redis.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
 _RESTORE = """
 import sys, time
 from pybet.gateway.engine import EngineCore
@@ -117,7 +182,7 @@ def recovery(n: int, idem: bool) -> dict[str, Any]:
     import pybet
     import pybet.ladder
     from pybet import protocol as p
-    from pybet.gateway.engine import EngineCore
+    from pybet.gateway.engine import EngineCore, _State
 
     core = EngineCore()
     ex = core.exchange
@@ -161,7 +226,7 @@ def recovery(n: int, idem: bool) -> dict[str, Any]:
     t_ex_hash = time.perf_counter() - t
     # where the gateway restore's time goes: decode, idempotency table, bet-delay scan
     t = time.perf_counter()
-    msgspec.msgpack.decode(blob)
+    msgspec.msgpack.decode(blob, type=_State)  # as recovery does: the big fields in place
     t_decode = time.perf_counter() - t
     t = time.perf_counter()
     for market_id in ex2.markets():
@@ -173,6 +238,7 @@ def recovery(n: int, idem: bool) -> dict[str, Any]:
     del core, ex, ex2
     gc.collect()
     t_recovery = _recover_in_a_fresh_process(blob, want)
+    through_stores = _recover_through_stores(blob, want)
     out = {
         "resting_orders": live,
         "idempotency_entries": entries,
@@ -185,6 +251,7 @@ def recovery(n: int, idem: bool) -> dict[str, Any]:
         "recovery_total_s": round(t_recovery, 3),
         "of_which_msgpack_decode_s": round(t_decode, 3),
         "of_which_bet_delay_scan_s": round(t_scan, 3),
+        **through_stores,
     }
     print(f"recovery of a snapshot with {live:,} resting orders (indicative):")
     for key, value in out.items():

@@ -620,6 +620,11 @@ class Exchange:
     @staticmethod
     def restore(blob: bytes | memoryview) -> Exchange:
         """The exchange ``snapshot()`` bytes describe (a memoryview is read in place)."""
+    @staticmethod
+    def restore_and_hash(blob: bytes | memoryview) -> tuple[Exchange, int]:
+        """``restore(blob)`` and its state's hash in the function the blob's snapshot version
+        recorded it with (XXH3-64 from version 7, FNV-1a 64 before): what recovery compares
+        with the hash recorded beside the snapshot."""
     def state_hash(self) -> int: ...
 
 @_final

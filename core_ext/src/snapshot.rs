@@ -1,13 +1,13 @@
 //! Snapshot, restore and state hash of the exchange.
 //!
-//! A compact little-endian binary encoding: `MAGIC`, version, the body, then an FNV-1a 64
-//! checksum of the body. The state hash is the FNV-1a of the body without the event sequence
-//! counter, so that a rejected command (which emits an event and changes nothing else) leaves
-//! the hash unchanged. Undrained events are not part of a snapshot.
+//! A compact little-endian binary encoding: `MAGIC`, version, the body, then an XXH3-64
+//! checksum of the body (FNV-1a 64 up to version 6). The state hash is the XXH3-64 of the body
+//! without the event sequence counter, so that a rejected command (which emits an event and
+//! changes nothing else) leaves the hash unchanged. Undrained events are not part of a
+//! snapshot.
 
 use crate::client_ids::ClientIds;
-pub use crate::codec::{fnv1a, Reader, SnapshotError, Writer};
-use crate::codec::{fnv_step, FNV_BASIS};
+pub use crate::codec::{fnv1a, HashKind, Reader, SnapshotError, Writer};
 use crate::exchange::Exchange;
 use crate::ledger::Ledger;
 use crate::market::{Market, MarketSpec, MarketStatus, StartingPrice};
@@ -25,7 +25,10 @@ const MAGIC: &[u8; 8] = b"PYBETEX\x01";
 ///    freed on the way in).
 /// 6: the purged markets at the end, when there are any (a version-5 body is a valid
 ///    version-6 body without purged markets).
-const VERSION: u32 = 6;
+/// 7: the checksum and the state hash are XXH3-64 instead of FNV-1a 64 (the body is
+///    version 6's; [`Exchange::restore_and_hash`] gives an older snapshot's hash in the
+///    function it was recorded with).
+const VERSION: u32 = 7;
 const OLDEST_VERSION: u32 = 3;
 
 impl Exchange {
@@ -134,7 +137,11 @@ impl Exchange {
     /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
     #[must_use]
     pub fn state_hash(&self) -> u64 {
-        let mut w = Writer::hashing();
+        self.state_hash_with(HashKind::Xxh3)
+    }
+
+    fn state_hash_with(&self, kind: HashKind) -> u64 {
+        let mut w = Writer::hashing(kind);
         self.encode_state(&mut w);
         w.finish_hash()
     }
@@ -155,8 +162,7 @@ impl Exchange {
     }
 
     /// [`Exchange::snapshot`] and [`Exchange::state_hash`] from one encoding: the state hash
-    /// is the FNV-1a of the snapshot's state bytes, folded in the same pass as the checksum
-    /// (two independent chains), instead of encoding the state a second time.
+    /// is the hash of the snapshot's state bytes, instead of encoding the state a second time.
     #[must_use]
     pub fn snapshot_and_hash(&self) -> (Vec<u8>, u64) {
         // Header, body and checksum in one buffer: no copy of the body.
@@ -167,14 +173,33 @@ impl Exchange {
         out.u64(self.next_seq);
         let state = out.buf.len();
         self.encode_state(&mut out);
-        let mut sum = fnv1a(&out.buf[body..state]);
-        let mut hash = FNV_BASIS;
-        for &b in &out.buf[state..] {
-            sum = fnv_step(sum, b);
-            hash = fnv_step(hash, b);
-        }
+        let hash = HashKind::Xxh3.of(&out.buf[state..]);
+        let sum = HashKind::Xxh3.of(&out.buf[body..]);
         out.buf.extend_from_slice(&sum.to_le_bytes());
         (out.buf, hash)
+    }
+
+    /// The hash kind of a snapshot version's checksum and state hash.
+    fn hash_kind(version: u32) -> HashKind {
+        if version >= 7 {
+            HashKind::Xxh3
+        } else {
+            HashKind::Fnv1a
+        }
+    }
+
+    /// [`Exchange::restore`] and the state hash of what it restored in the hash function of
+    /// the snapshot's version: what recovery compares with the hash recorded beside the
+    /// snapshot, so that a store written before version 7 still recovers. (The restored
+    /// exchange's [`Exchange::state_hash`] is XXH3-64 whatever it came from.)
+    ///
+    /// # Errors
+    /// As [`Exchange::restore`].
+    pub fn restore_and_hash(bytes: &[u8]) -> Result<(Exchange, u64), SnapshotError> {
+        let ex = Exchange::restore(bytes)?;
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        let hash = ex.state_hash_with(Self::hash_kind(version));
+        Ok((ex, hash))
     }
 
     /// Rebuilds an exchange from [`Exchange::snapshot`] bytes.
@@ -191,7 +216,7 @@ impl Exchange {
         }
         let body = &bytes[12..bytes.len() - 8];
         let sum = u64::from_le_bytes(bytes[bytes.len() - 8..].try_into().expect("8 bytes"));
-        if fnv1a(body) != sum {
+        if Self::hash_kind(version).of(body) != sum {
             return Err(SnapshotError::Checksum);
         }
         let mut r = Reader::new(body);

@@ -684,8 +684,11 @@ class EngineCore:
 
 
 def _restore_exchange(blob: memoryview, with_hash: bool) -> tuple[pybet.Exchange, int]:
-    exchange = pybet.Exchange.restore(blob)
-    return exchange, exchange.state_hash() if with_hash else 0
+    if with_hash:
+        # the hash in the function of the blob's version: a snapshot written before version 7
+        # recorded FNV-1a, and must still recover
+        return pybet.Exchange.restore_and_hash(blob)
+    return pybet.Exchange.restore(blob), 0
 
 
 def _retention_ms(settled_retention_s: float, idempotency_window_s: float) -> int:

@@ -744,6 +744,18 @@ impl PyExchange {
         Ok(PyExchange::wrap(ex))
     }
 
+    /// `(restore(blob), hash)` where `hash` is the restored state's hash in the function the
+    /// blob's snapshot version recorded it with (what recovery compares; `state_hash()`
+    /// after a restore of an older version differs).
+    #[staticmethod]
+    fn restore_and_hash(py: Python<'_>, blob: PyBuffer<u8>) -> PyResult<(PyExchange, u64)> {
+        let blob = read_only_bytes(&blob)?;
+        let (ex, hash) = py
+            .detach(|| Exchange::restore_and_hash(blob))
+            .map_err(|e| SnapshotError::new_err(e.to_string()))?;
+        Ok((PyExchange::wrap(ex), hash))
+    }
+
     /// A deterministic 64-bit hash of the state (computed with the GIL released).
     fn state_hash(&self, py: Python<'_>) -> PyResult<u64> {
         let held = self.engine()?;
