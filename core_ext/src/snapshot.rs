@@ -197,16 +197,12 @@ impl Exchange {
     /// As [`Exchange::restore`].
     pub fn restore_and_hash(bytes: &[u8]) -> Result<(Exchange, u64), SnapshotError> {
         let ex = Exchange::restore(bytes)?;
-        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        let hash = ex.state_hash_with(Self::hash_kind(version));
+        let hash = ex.state_hash_with(Self::hash_kind(Self::header_version(bytes)?));
         Ok((ex, hash))
     }
 
-    /// Rebuilds an exchange from [`Exchange::snapshot`] bytes.
-    ///
-    /// # Errors
-    /// [`SnapshotError`] for anything that is not an intact snapshot of this version.
-    pub fn restore(bytes: &[u8]) -> Result<Exchange, SnapshotError> {
+    /// The version in a snapshot's header, refusing a header that is not ours.
+    fn header_version(bytes: &[u8]) -> Result<u32, SnapshotError> {
         if bytes.len() < 20 || &bytes[..8] != MAGIC {
             return Err(SnapshotError::BadHeader);
         }
@@ -214,6 +210,15 @@ impl Exchange {
         if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(SnapshotError::BadHeader);
         }
+        Ok(version)
+    }
+
+    /// Rebuilds an exchange from [`Exchange::snapshot`] bytes.
+    ///
+    /// # Errors
+    /// [`SnapshotError`] for anything that is not an intact snapshot of this version.
+    pub fn restore(bytes: &[u8]) -> Result<Exchange, SnapshotError> {
+        let version = Self::header_version(bytes)?;
         let body = &bytes[12..bytes.len() - 8];
         let sum = u64::from_le_bytes(bytes[bytes.len() - 8..].try_into().expect("8 bytes"));
         if Self::hash_kind(version).of(body) != sum {
