@@ -108,7 +108,6 @@ def _recover_through_stores(blob: bytes, want_hash: int) -> dict[str, float]:
     """What ``pybet serve`` does on start with a store holding ``blob`` as its snapshot:
     ``open``, ``load``, ``rebuild`` (restore, hash check), each store in a fresh process."""
     import asyncio
-    import subprocess
 
     from redis_server import RedisServer, redis_server_binary
 
@@ -133,12 +132,7 @@ def _recover_through_stores(blob: bytes, want_hash: int) -> dict[str, float]:
             urls["redis"] = f"{redis.url}?shard=recovery"
         for name, url in urls.items():
             asyncio.run(write(url))
-            total, loaded, seq = subprocess.run(
-                [sys.executable, "-c", _RECOVER_FROM_STORE, url],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split()
+            total, loaded, seq = _run_in_a_fresh_process(_RECOVER_FROM_STORE, url)
             assert int(seq) == 1
             out[f"recovery_{name}_store_s"] = round(float(total), 3)
             out[f"of_which_{name}_load_s"] = round(float(loaded), 3)
@@ -159,17 +153,23 @@ print(time.perf_counter() - t, h)
 """
 
 
+def _run_in_a_fresh_process(script: str, *args: str) -> list[str]:
+    """The words that ``script`` prints, run in a new interpreter (nothing warm or cached)."""
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-c", script, *args], check=True, capture_output=True, text=True
+    )
+    return run.stdout.split()
+
+
 def _recover_in_a_fresh_process(blob: bytes, want_hash: int) -> float:
     """Seconds of what recovery does with a snapshot, ``EngineCore.restore_and_hash`` (the
     state and its hash, checked here), in a new interpreter."""
-    import subprocess
-
     with tempfile.NamedTemporaryFile(suffix=".snap") as f:
         f.write(blob)
         f.flush()
-        out = subprocess.run(
-            [sys.executable, "-c", _RESTORE, f.name], check=True, capture_output=True, text=True
-        ).stdout.split()
+        out = _run_in_a_fresh_process(_RESTORE, f.name)
     assert int(out[1]) == want_hash, "the restored state has another hash"
     return float(out[0])
 
