@@ -523,6 +523,27 @@ class Exchange:
         now_ms: int | None = None,
         order_type: OrderType | str | int | None = None,
     ) -> PlaceReport: ...
+    def place_compact(
+        self,
+        market_id: str,
+        runner: int,
+        side: Side | str | int,
+        price: _PriceLike | None,
+        size: int,
+        account: str,
+        client_order_id: str | None,
+        time_in_force: TimeInForce | str | int,
+        persistence: Persistence | str | int,
+        min_fill_size: int | None,
+        now_ms: int | None,
+        order_type: OrderType | str | int,
+        /,
+    ) -> tuple[
+        str | None, int, str | None, float, int, int, int, list[tuple[int, str, float, int]]
+    ]:
+        """``place`` with every argument positional and a tuple for the report:
+        ``(reject_code, order_id, status, price, size_matched, size_remaining, size_cancelled,
+        fills)``, each fill ``(maker_order, maker_account, price, size)`` (the gateway)."""
     def starting_prices(self, market_id: str) -> dict[int, StartingPrice]: ...
     def reconcile_starting_price(self, market_id: str) -> None: ...
     def place_tick(

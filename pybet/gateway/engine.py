@@ -47,6 +47,11 @@ _reply_decoder: msgspec.msgpack.Decoder[p.Ack | p.Reject] = msgspec.msgpack.Deco
     p.Ack | p.Reject
 )
 Reply = p.Ack | p.Reject
+#: ``Exchange.place_compact``'s result: (reject_code, order_id, status, price, size_matched,
+#: size_remaining, size_cancelled, [(maker_order, maker_account, price, size), ...])
+CompactReport = tuple[
+    str | None, int, str | None, float, int, int, int, list[tuple[int, str, float, int]]
+]
 
 
 class _State(msgspec.Struct, array_like=True):
@@ -254,19 +259,19 @@ class EngineCore:
                 original = _reply_decoder.decode(seen)
                 return msgspec.structs.replace(original, req=cmd.req, duplicate=True)
         try:
-            rep = self.exchange.place(
+            rep = self.exchange.place_compact(
                 cmd.market_id,
                 cmd.runner,
                 SIDES[cmd.side],
                 cmd.price,
                 cmd.size,
                 account,
-                client_order_id=coid,
-                time_in_force=_TIFS[cmd.time_in_force],
-                persistence=_PERSISTENCES[cmd.persistence],
-                min_fill_size=cmd.min_fill_size,
-                now_ms=self.now_ms,
-                order_type=_ORDER_TYPES[cmd.order_type],
+                coid,
+                _TIFS[cmd.time_in_force],
+                _PERSISTENCES[cmd.persistence],
+                cmd.min_fill_size,
+                self.now_ms,
+                _ORDER_TYPES[cmd.order_type],
             )
         except PybetError as exc:
             if coid is None:
@@ -277,7 +282,9 @@ class EngineCore:
             # a market purged later would wait for a settlement that never comes)
             self._remember(account, coid, refused, "")
             return refused
-        reply = self._report(cmd.req, account, rep, res, coid, cmd)
+        reply = self._accepted(
+            cmd.req, account, rep, res, cmd.market_id, cmd.runner, cmd.side, cmd.size, coid
+        )
         if coid is not None:
             assert isinstance(reply, p.Ack | p.Reject)
             market = cmd.market_id if type(reply) is p.Ack else ""
@@ -285,44 +292,70 @@ class EngineCore:
         return reply
 
     def _report(
-        self,
-        req: int,
-        account: str,
-        rep: pybet.PlaceReport,
-        res: BatchResult,
-        coid: str | None,
-        place: p.Place | None = None,
+        self, req: int, account: str, rep: pybet.PlaceReport, res: BatchResult, coid: str | None
     ) -> p.Ack | p.Reject:
+        """A report object (replace, bet-delay release) as the reply: see ``_accepted``."""
         code = rep.reject_code
         if code is not None:
             return p.Reject(req=req, code=code, client_order_id=coid)
-        status = _STATUS_NAMES[rep.status]
-        order_id = rep.order_id
-        side: str
-        if place is not None:  # what the command already says needs no getter call
-            market, runner, side, size = place.market_id, place.runner, place.side, place.size
-        else:
-            market, runner, side = rep.market_id, rep.runner, _SIDE_NAMES[rep.side]
-            size, coid = rep.size, rep.client_order_id
+        fills = [(f.maker_order, f.maker_account, f.price, f.size) for f in rep.fills]
+        compact = (
+            None,
+            rep.order_id,
+            _STATUS_NAMES[rep.status],
+            rep.price,
+            rep.size_matched,
+            rep.size_remaining,
+            rep.size_cancelled,
+            fills,
+        )
+        side = _SIDE_NAMES[rep.side]
+        market, runner, size = rep.market_id, rep.runner, rep.size
+        return self._accepted(
+            req, account, compact, res, market, runner, side, size, rep.client_order_id
+        )
+
+    def _accepted(
+        self,
+        req: int,
+        account: str,
+        rep: CompactReport,
+        res: BatchResult,
+        market: str,
+        runner: int,
+        side: str,
+        size: int,
+        coid: str | None,
+    ) -> p.Ack | p.Reject:
+        """The requester's reply to a place (``Exchange.place_compact``'s tuple; the order's
+        terms come from the command, which needs no getter call), and a ``Fill`` notice for
+        each side of each fill; an order waiting in a bet delay is scheduled."""
+        code, order_id, status, price, matched, remaining, cancelled, fills = rep
+        if code is not None:
+            return p.Reject(req=req, code=code, client_order_id=coid)
+        assert status is not None  # an accepted order has one
         if market in self.cross_markets:
             res.reported.add(order_id)  # and drain this batch: house fills have owners
         if status == "PENDING":
             heapq.heappush(self.due, self.now_ms + self.market_delay.get(market, 0))
         res.markets.add(market)
-        matched = rep.size_matched
-        if matched:
+        if fills:
             notices = res.notices
             maker_side = OPPOSITE[side]
-            for f in rep.fills:
-                price, size = f.price, f.size
+            for maker_order, maker, fill_price, fill_size in fills:
                 notices.append(
                     (
-                        f.maker_account,
-                        p.Fill(0, f.maker_order, market, runner, maker_side, price, size, True),
+                        maker,
+                        p.Fill(
+                            0, maker_order, market, runner, maker_side, fill_price, fill_size, True
+                        ),
                     )
                 )
                 notices.append(
-                    (account, p.Fill(0, order_id, market, runner, side, price, size, False))
+                    (
+                        account,
+                        p.Fill(0, order_id, market, runner, side, fill_price, fill_size, False),
+                    )
                 )
         return p.Ack(
             req,
@@ -330,12 +363,12 @@ class EngineCore:
             market,
             runner,
             side,
-            rep.price,
+            price,
             size,
             status,
             matched,
-            rep.size_remaining,
-            rep.size_cancelled,
+            remaining,
+            cancelled,
             coid,
         )
 

@@ -9,8 +9,8 @@ use pybet_core::events::{Event, EventKind};
 use pybet_core::exchange::{Exchange, PlaceReport};
 use pybet_core::feed::{event_fields, EventFields};
 use pybet_core::market::MarketStatus;
-use pybet_core::types::{Persistence, Side, TimeInForce};
-use pybet_core::Order;
+use pybet_core::types::{Money, Persistence, Side, TimeInForce};
+use pybet_core::{ErrorCode, Order, OrderStatus};
 
 use crate::exchange_types::*;
 
@@ -49,6 +49,39 @@ pub fn py_report(ex: &Exchange, rep: &PlaceReport, client_order_id: Option<&str>
         reject_code: rep.reject.map(|c| c.as_str().to_owned()),
         client_order_id: client_order_id.map(str::to_owned),
     }
+}
+
+/// `Exchange.place_compact`'s result: `(reject_code, order_id, status, price, size_matched,
+/// size_remaining, size_cancelled, fills)`, each fill `(maker_order, maker_account, price,
+/// size)`.
+pub type CompactReport = (
+    Option<&'static str>,
+    u64,
+    Option<&'static str>,
+    f64,
+    Money,
+    Money,
+    Money,
+    Vec<(u64, String, f64, Money)>,
+);
+
+pub fn compact_report(ex: &Exchange, rep: &PlaceReport) -> CompactReport {
+    (
+        rep.reject.map(ErrorCode::as_str),
+        rep.order_id,
+        rep.status.map(OrderStatus::as_str),
+        tick_price(rep.terms.tick),
+        rep.size_matched,
+        rep.size_remaining,
+        rep.size_cancelled,
+        rep.fills
+            .iter()
+            .map(|f| {
+                let maker = ex.account_name(f.maker_account).to_owned();
+                (f.maker_order, maker, tick_price(f.tick), f.size)
+            })
+            .collect(),
+    )
 }
 
 pub fn py_order(ex: &Exchange, o: &Order) -> PyOrder {

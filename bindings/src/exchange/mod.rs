@@ -9,7 +9,7 @@ use pyo3::buffer::PyBuffer;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use pybet_core::exchange::{batch, Exchange, PlaceRequest};
+use pybet_core::exchange::{batch, Exchange, PlaceReport, PlaceRequest};
 use pybet_core::types::{OrderType, Persistence, TimeInForce};
 use pybet_core::{ErrorCode, MarketSpec};
 
@@ -21,7 +21,22 @@ use crate::errors::{
 };
 use crate::exchange_types::*;
 use columns::{extract_accounts, optional_column, place_columns, results_dict};
-use convert::{py_event, py_order, py_report};
+use convert::{compact_report, py_event, py_order, py_report, CompactReport};
+
+/// The arguments of a place as Python passed them, converted by `PyExchange::place_with`.
+struct PlaceArgs<'a, 'py> {
+    market_id: &'a str,
+    runner: i64,
+    side: &'a Bound<'py, PyAny>,
+    price: &'a Bound<'py, PyAny>,
+    size: &'a Bound<'py, PyAny>,
+    account: &'a str,
+    client_order_id: Option<&'a str>,
+    time_in_force: Option<&'a Bound<'py, PyAny>>,
+    persistence: Option<&'a Bound<'py, PyAny>>,
+    min_fill_size: Option<&'a Bound<'py, PyAny>>,
+    order_type: Option<&'a Bound<'py, PyAny>>,
+}
 
 /// The exchange matching engine. Safe to share between threads: calls run one at a time
 /// (see `crate::cell`).
@@ -35,6 +50,53 @@ pub struct PyExchange {
 impl PyExchange {
     fn engine(&self) -> PyResult<Held<'_, Exchange>> {
         self.inner.lock()
+    }
+
+    /// The one admission path of `place` and `place_compact`: converts the arguments, places
+    /// (an SP bet or an exchange order) and hands back the engine, still held, with the report.
+    fn place_with(
+        &self,
+        a: &PlaceArgs<'_, '_>,
+        now_ms: Option<i64>,
+    ) -> PyResult<(Held<'_, Exchange>, PlaceReport)> {
+        let order_type = a
+            .order_type
+            .map(extract_order_type)
+            .transpose()?
+            .unwrap_or_default();
+        // A MARKET_ON_CLOSE bet has no price: None (or any price, ignored) is accepted.
+        let tick = if order_type == OrderType::MarketOnClose && a.price.is_none() {
+            0
+        } else {
+            extract_tick(a.price)?
+        };
+        let req = PlaceRequest {
+            market_id: a.market_id,
+            runner: a.runner,
+            side: extract_side(a.side)?,
+            tick,
+            size: extract_amount(a.size, "size")?,
+            account: a.account,
+            client_order_id: a.client_order_id,
+            time_in_force: a
+                .time_in_force
+                .map(extract_tif)
+                .transpose()?
+                .unwrap_or_default(),
+            min_fill_size: extract_optional_amount(a.min_fill_size, "min_fill_size")?,
+            persistence: a
+                .persistence
+                .map(extract_persistence)
+                .transpose()?
+                .unwrap_or_default(),
+        };
+        let mut ex = self.engine()?;
+        let rep = if order_type.is_starting_price() {
+            ex.place_starting_price(&req, order_type).map_err(raise)?
+        } else {
+            ex.place_timed(&req, now_ms).map_err(raise)?
+        };
+        Ok((ex, rep))
     }
 
     fn wrap(ex: Exchange) -> Self {
@@ -286,48 +348,66 @@ impl PyExchange {
         now_ms: Option<i64>,
         order_type: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPlaceReport> {
-        let order_type = order_type
-            .map(extract_order_type)
-            .transpose()?
-            .unwrap_or_default();
         let (Some(size), Some(account)) = (size, account) else {
             return Err(pyo3::exceptions::PyTypeError::new_err(
                 "place() needs size and account",
             ));
         };
-        // A MARKET_ON_CLOSE bet has no price: None (or any price, ignored) is accepted.
         let none = py.None();
-        let price = price.unwrap_or_else(|| none.bind(py));
-        let tick = if order_type == OrderType::MarketOnClose && price.is_none() {
-            0
-        } else {
-            extract_tick(price)?
-        };
-        let req = PlaceRequest {
+        let args = PlaceArgs {
             market_id,
             runner,
-            side: extract_side(side)?,
-            tick,
-            size: extract_amount(size, "size")?,
+            side,
+            price: price.unwrap_or_else(|| none.bind(py)),
+            size,
             account,
             client_order_id,
-            time_in_force: time_in_force
-                .map(extract_tif)
-                .transpose()?
-                .unwrap_or_default(),
-            min_fill_size: extract_optional_amount(min_fill_size, "min_fill_size")?,
-            persistence: persistence
-                .map(extract_persistence)
-                .transpose()?
-                .unwrap_or_default(),
+            time_in_force,
+            persistence,
+            min_fill_size,
+            order_type,
         };
-        let mut ex = self.engine()?;
-        let rep = if order_type.is_starting_price() {
-            ex.place_starting_price(&req, order_type).map_err(raise)?
-        } else {
-            ex.place_timed(&req, now_ms).map_err(raise)?
-        };
+        let (ex, rep) = self.place_with(&args, now_ms)?;
         Ok(py_report(&ex, &rep, client_order_id))
+    }
+
+    /// `place` for a caller that turns the report into its own reply at once (the gateway):
+    /// every argument positional, and a tuple instead of a report object, `(reject_code,
+    /// order_id, status, price, size_matched, size_remaining, size_cancelled, fills)` with
+    /// `fills` a list of `(maker_order, maker_account, price, size)`. About half the cost of
+    /// `place` and its getters (the keyword parsing and the report object are most of it).
+    #[pyo3(signature = (market_id, runner, side, price, size, account, client_order_id, time_in_force, persistence, min_fill_size, now_ms, order_type, /))]
+    #[allow(clippy::too_many_arguments)]
+    fn place_compact(
+        &self,
+        market_id: &str,
+        runner: i64,
+        side: &Bound<'_, PyAny>,
+        price: &Bound<'_, PyAny>,
+        size: &Bound<'_, PyAny>,
+        account: &str,
+        client_order_id: Option<&str>,
+        time_in_force: &Bound<'_, PyAny>,
+        persistence: &Bound<'_, PyAny>,
+        min_fill_size: Option<&Bound<'_, PyAny>>,
+        now_ms: Option<i64>,
+        order_type: &Bound<'_, PyAny>,
+    ) -> PyResult<CompactReport> {
+        let args = PlaceArgs {
+            market_id,
+            runner,
+            side,
+            price,
+            size,
+            account,
+            client_order_id,
+            time_in_force: Some(time_in_force),
+            persistence: Some(persistence),
+            min_fill_size,
+            order_type: Some(order_type),
+        };
+        let (ex, rep) = self.place_with(&args, now_ms)?;
+        Ok(compact_report(&ex, &rep))
     }
 
     /// Per runner, the starting-price projections (`near_price` with the unmatched exchange
