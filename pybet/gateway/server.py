@@ -10,11 +10,12 @@ import gc
 import heapq
 import logging
 import struct
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -609,10 +610,19 @@ class Gateway:
                     s.close("login_timeout")
 
 
+#: The GIL switch interval of a ``pybet serve`` process. The store's worker thread (write,
+#: fsync, feed) and the engine thread take the GIL back several times per batch; with Python's
+#: 5 ms each of those waits up to 5 ms while the loop runs, and an ack waits for all of them
+#: (decisions.md, "The GIL switch interval").
+SWITCH_INTERVAL_S: Final = 0.0005
+
+
 async def serve_forever(cfg: GatewayConfig) -> None:
-    """Run until SIGINT/SIGTERM, then stop gracefully."""
+    """Run until SIGINT/SIGTERM, then stop gracefully (the process is the gateway's: it sets the
+    interpreter's GIL switch interval to ``SWITCH_INTERVAL_S``)."""
     import signal
 
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     gw = Gateway(cfg)
     await gw.start()
     stop = asyncio.Event()
