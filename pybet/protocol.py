@@ -14,6 +14,7 @@ by the engine. :func:`json_schema` exports the schema of every message.
 from __future__ import annotations
 
 import re
+import struct
 from typing import Annotated, Any, Final, Literal
 
 import msgspec
@@ -25,6 +26,7 @@ PROTOCOL_VERSION: Final = 1
 #: Default cap on a frame's body.
 MAX_FRAME: Final = 64 * 1024
 HEADER: Final = 4
+_LENGTH: Final = struct.Struct(">I")  # the frame header: the body's length
 
 _MAX_MONEY = 2**53  # stays exact in every client language (JSON, JS)
 ReqId = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
@@ -515,22 +517,32 @@ class FrameReader:
         self.max_frame = max_frame
 
     def feed(self, data: bytes) -> list[bytes]:
+        # Bodies are sliced straight out of `data` (one copy each); only a partial frame at
+        # the end is kept, and joined with the next chunk. Three times faster per frame than
+        # slicing a bytearray kept for everything (decisions.md, "Frame splitting").
         buf = self._buf
-        buf += data
+        if buf:
+            buf += data
+            data = bytes(buf)
+            buf.clear()
+        elif type(data) is not bytes:
+            data = bytes(data)
         out: list[bytes] = []
         pos = 0
-        end = len(buf)
+        end = len(data)
+        unpack = _LENGTH.unpack_from
         while end - pos >= HEADER:
-            n = int.from_bytes(buf[pos : pos + HEADER], "big")
+            (n,) = unpack(data, pos)
             if n > self.max_frame:
-                del buf[:pos]
+                buf += memoryview(data)[pos:]
                 raise FrameTooLarge(f"frame length {n} exceeds max_frame {self.max_frame}")
-            if end - pos - HEADER < n:
+            start = pos + HEADER
+            if end - start < n:
                 break
-            out.append(bytes(buf[pos + HEADER : pos + HEADER + n]))
-            pos += HEADER + n
-        if pos:
-            del buf[:pos]
+            pos = start + n
+            out.append(data[start:pos])
+        if pos < end:
+            buf += memoryview(data)[pos:]
         return out
 
     @property

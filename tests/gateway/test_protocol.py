@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pybet import protocol as p
 from pybet.errors import FrameTooLarge, InvalidMessage, ProtocolError
@@ -79,6 +81,29 @@ def test_max_frame_is_checked_before_the_body_arrives() -> None:
     assert info.value.code == "FRAME_TOO_LARGE"
     ok = p.FrameReader(max_frame=100)
     assert ok.feed((100).to_bytes(4, "big") + b"x" * 100) == [b"x" * 100]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.binary(max_size=300), max_size=12),
+    st.lists(st.integers(0, 4000), max_size=8),
+)
+def test_frames_split_anywhere_come_out_whole_and_in_order(
+    bodies: list[bytes], cuts: list[int]
+) -> None:
+    stream = b"".join(len(b).to_bytes(4, "big") + b for b in bodies)
+    reader = p.FrameReader(max_frame=300)
+    got: list[bytes] = []
+    last = 0
+    for cut in [*sorted(c % (len(stream) + 1) for c in cuts), len(stream)]:
+        got += reader.feed(stream[last:cut])
+        last = cut
+    assert got == bodies
+    assert all(type(b) is bytes for b in got)
+    assert reader.pending == 0
+    # a partial frame waits for the rest
+    assert reader.feed(stream[: len(stream) - 1] if stream else b"") == bodies[:-1]
+    assert reader.pending == (4 + len(bodies[-1]) - 1 if bodies else 0)
 
 
 def test_validation_codes() -> None:
