@@ -26,7 +26,8 @@ PROTOCOL_VERSION: Final = 1
 #: Default cap on a frame's body.
 MAX_FRAME: Final = 64 * 1024
 HEADER: Final = 4
-_LENGTH: Final = struct.Struct(">I")  # the frame header: the body's length
+#: The frame header: the body's length, big-endian u32 (``HEADER`` bytes).
+FRAME_LENGTH: Final = struct.Struct(">I")
 
 _MAX_MONEY = 2**53  # stays exact in every client language (JSON, JS)
 ReqId = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
@@ -530,7 +531,7 @@ class FrameReader:
         out: list[bytes] = []
         pos = 0
         end = len(data)
-        unpack = _LENGTH.unpack_from
+        unpack = FRAME_LENGTH.unpack_from
         while end - pos >= HEADER:
             (n,) = unpack(data, pos)
             if n > self.max_frame:

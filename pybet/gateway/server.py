@@ -9,7 +9,6 @@ import contextlib
 import gc
 import heapq
 import logging
-import struct
 import sys
 import time
 from collections import defaultdict
@@ -40,7 +39,6 @@ _MARKET_WIDE = frozenset((p.MarketAction, p.SettleMarket, p.RemoveRunner))
 _T = TypeVar("_T")
 _QUERY = (p.GetBalance, p.GetOrders, p.Subscribe, p.Unsubscribe)
 _advance_encoder = msgspec.msgpack.Encoder()
-_HEADER = struct.Struct(">I")
 _ZERO_HEADER = b"\0\0\0\0"
 _NOTICE_CHUNK = 512  # engine cancels turned into frames per loop turn (~5 ms at full load)
 _STALL_LOG_S = 0.02  # a loop stall longer than this is logged (SPEC 8a: the bound at 1M orders)
@@ -403,7 +401,7 @@ class Gateway:
         # patched in afterwards), one write per session per batch. Inlined: it runs per frame.
         bufs: dict[Session, bytearray] = {}
         enc = self.encoder.encode_into
-        pack = _HEADER.pack_into
+        pack = p.FRAME_LENGTH.pack_into
         for s, reply in out:
             buf = bufs.get(s)
             if buf is None:
@@ -437,7 +435,7 @@ class Gateway:
         """Encode each notice into the buffer of every session of its account."""
         by_account = self.by_account
         enc = self.encoder.encode_into
-        pack = _HEADER.pack_into
+        pack = p.FRAME_LENGTH.pack_into
         for account, notice in notices:
             peers = by_account.get(account)
             if peers:
