@@ -55,14 +55,38 @@ pub fn fnv_step(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
 }
 
-/// Appends little-endian values to a buffer, or (see [`Writer::hashing`]) folds them into a
-/// hash a block at a time.
+/// How a [`Writer`] writes and a [`Reader`] reads integers wider than a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ints {
+    /// Fixed-width little-endian: exchange snapshots up to version 7, and the pools.
+    #[default]
+    Fixed,
+    /// LEB128 varints, signed ones zigzagged first (exchange snapshots from version 8): a
+    /// stake, a tick or an account index takes one to three bytes instead of eight, and a
+    /// million resting orders' snapshot shrinks to about a third.
+    Varint,
+}
+
+/// Zigzag: small magnitudes of either sign become small unsigned numbers.
+#[inline]
+fn zigzag(v: i128) -> u128 {
+    ((v << 1) ^ (v >> 127)) as u128
+}
+
+#[inline]
+fn unzigzag(v: u128) -> i128 {
+    (v >> 1) as i128 ^ -((v & 1) as i128)
+}
+
+/// Appends little-endian values (or varints, see [`Ints`]) to a buffer, or (see
+/// [`Writer::hashing`]) folds them into a hash a block at a time.
 #[derive(Default)]
 pub struct Writer {
     /// The bytes written so far (when hashing: since the last fold).
     pub buf: Vec<u8>,
     /// When hashing: the hash of the bytes folded so far.
     folded: Option<Fold>,
+    ints: Ints,
 }
 
 /// A hash in progress.
@@ -105,7 +129,21 @@ impl Writer {
         Writer {
             buf: Vec::with_capacity(capacity),
             folded: None,
+            ints: Ints::Fixed,
         }
+    }
+
+    /// This writer, writing integers as `ints` says.
+    #[must_use]
+    pub fn with_ints(mut self, ints: Ints) -> Self {
+        self.ints = ints;
+        self
+    }
+
+    /// How this writer writes integers.
+    #[must_use]
+    pub fn ints(&self) -> Ints {
+        self.ints
     }
 
     /// A writer that hashes what is written (the same value as `kind.of` all the bytes)
@@ -117,6 +155,7 @@ impl Writer {
         Writer {
             buf: Vec::with_capacity(FOLD_AT + 4096),
             folded: Some(Fold::new(kind)),
+            ints: Ints::Fixed,
         }
     }
 
@@ -144,29 +183,68 @@ impl Writer {
     }
 
     /// A `u8`.
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
         self.wrote();
     }
     /// A `u16`.
+    #[inline]
     pub fn u16(&mut self, v: u16) {
-        self.bytes(&v.to_le_bytes());
+        match self.ints {
+            Ints::Fixed => self.bytes(&v.to_le_bytes()),
+            Ints::Varint => self.varint(u64::from(v)),
+        }
     }
     /// A `u32`.
+    #[inline]
     pub fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_le_bytes());
+        match self.ints {
+            Ints::Fixed => self.bytes(&v.to_le_bytes()),
+            Ints::Varint => self.varint(u64::from(v)),
+        }
     }
     /// A `u64`.
+    #[inline]
     pub fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
+        match self.ints {
+            Ints::Fixed => self.bytes(&v.to_le_bytes()),
+            Ints::Varint => self.varint(v),
+        }
     }
     /// An `i64`.
+    #[inline]
     pub fn i64(&mut self, v: i64) {
-        self.bytes(&v.to_le_bytes());
+        match self.ints {
+            Ints::Fixed => self.bytes(&v.to_le_bytes()),
+            Ints::Varint => self.varint(((v << 1) ^ (v >> 63)) as u64),
+        }
     }
     /// An `i128`.
+    #[inline]
     pub fn i128(&mut self, v: i128) {
-        self.bytes(&v.to_le_bytes());
+        match self.ints {
+            Ints::Fixed => self.bytes(&v.to_le_bytes()),
+            Ints::Varint => self.varint_wide(zigzag(v)),
+        }
+    }
+    /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
+    #[inline]
+    fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+        self.wrote();
+    }
+    fn varint_wide(&mut self, mut v: u128) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+        self.wrote();
     }
     /// Raw bytes, no length.
     pub fn bytes(&mut self, b: &[u8]) {
@@ -184,19 +262,88 @@ impl Writer {
 pub struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
+    ints: Ints,
 }
 
 impl<'a> Reader<'a> {
-    /// A reader over `buf`.
+    /// A reader over `buf` of fixed-width integers.
     #[must_use]
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0 }
+        Reader {
+            buf,
+            pos: 0,
+            ints: Ints::Fixed,
+        }
+    }
+
+    /// A reader over `buf` of integers written as `ints` says.
+    #[must_use]
+    pub fn with_ints(buf: &'a [u8], ints: Ints) -> Self {
+        Reader { buf, pos: 0, ints }
+    }
+
+    /// A LEB128 varint of at most `bits` bits (64 or fewer).
+    #[inline(always)]
+    fn varint(&mut self, bits: u32) -> Result<u64, SnapshotError> {
+        // most values of a snapshot fit in one byte
+        match self.buf.get(self.pos) {
+            Some(&b) if b < 0x80 => {
+                self.pos += 1;
+                Ok(u64::from(b))
+            }
+            _ => self.varint_long(bits),
+        }
+    }
+
+    /// [`Reader::varint`] of more than one byte.
+    fn varint_long(&mut self, bits: u32) -> Result<u64, SnapshotError> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = *self
+                .buf
+                .get(self.pos)
+                .ok_or(SnapshotError::Corrupt("truncated"))?;
+            self.pos += 1;
+            let low = u64::from(b & 0x7f);
+            if shift >= bits || (shift > 0 && low >> (bits - shift) != 0) {
+                return Err(SnapshotError::Corrupt("varint out of range"));
+            }
+            v |= low << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// A LEB128 varint of at most `bits` bits (128 or fewer).
+    fn varint_wide(&mut self, bits: u32) -> Result<u128, SnapshotError> {
+        let mut v: u128 = 0;
+        let mut shift = 0;
+        loop {
+            let b = *self
+                .buf
+                .get(self.pos)
+                .ok_or(SnapshotError::Corrupt("truncated"))?;
+            self.pos += 1;
+            let low = u128::from(b & 0x7f);
+            if shift >= bits || (shift > 0 && low >> (bits - shift) != 0) {
+                return Err(SnapshotError::Corrupt("varint out of range"));
+            }
+            v |= low << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
     }
 
     /// The next `n` raw bytes.
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
         let end = self
             .pos
@@ -213,6 +360,7 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, SnapshotError> {
         Ok(self.take(1)?[0])
     }
@@ -220,46 +368,70 @@ impl<'a> Reader<'a> {
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn u16(&mut self) -> Result<u16, SnapshotError> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?.try_into().expect("2 bytes"),
-        ))
+        match self.ints {
+            Ints::Fixed => Ok(u16::from_le_bytes(
+                self.take(2)?.try_into().expect("2 bytes"),
+            )),
+            Ints::Varint => Ok(self.varint(16)? as u16),
+        }
     }
     /// A `u32`.
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, SnapshotError> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
+        match self.ints {
+            Ints::Fixed => Ok(u32::from_le_bytes(
+                self.take(4)?.try_into().expect("4 bytes"),
+            )),
+            Ints::Varint => Ok(self.varint(32)? as u32),
+        }
     }
     /// A `u64`.
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, SnapshotError> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
+        match self.ints {
+            Ints::Fixed => Ok(u64::from_le_bytes(
+                self.take(8)?.try_into().expect("8 bytes"),
+            )),
+            Ints::Varint => self.varint(64),
+        }
     }
     /// An `i64`.
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn i64(&mut self) -> Result<i64, SnapshotError> {
-        Ok(i64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
+        match self.ints {
+            Ints::Fixed => Ok(i64::from_le_bytes(
+                self.take(8)?.try_into().expect("8 bytes"),
+            )),
+            // 64 zigzagged bits unzigzag into the i64 range
+            Ints::Varint => {
+                let v = self.varint(64)?;
+                Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+            }
+        }
     }
     /// An `i128`.
     ///
     /// # Errors
     /// When the buffer ends.
+    #[inline]
     pub fn i128(&mut self) -> Result<i128, SnapshotError> {
-        Ok(i128::from_le_bytes(
-            self.take(16)?.try_into().expect("16 bytes"),
-        ))
+        match self.ints {
+            Ints::Fixed => Ok(i128::from_le_bytes(
+                self.take(16)?.try_into().expect("16 bytes"),
+            )),
+            Ints::Varint => Ok(unzigzag(self.varint_wide(128)?)),
+        }
     }
     /// A length-prefixed string.
     ///

@@ -73,7 +73,8 @@ fn a_settled_markets_orders_leave_the_snapshot_and_the_listing() {
         ex.orders_where(None, Some("race"), false).unwrap().len(),
         30_000
     );
-    assert!(ex.snapshot().len() > before + 30_000 * 80);
+    // every one of them in the snapshot (15 bytes is less than any order takes)
+    assert!(ex.snapshot().len() > before + 30_000 * 15);
 
     ex.settle_market("race", &[1], &[]).unwrap();
     assert!(ex
