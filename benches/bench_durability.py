@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-recovery", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"environment": bench_gateway.environment()}
+    print(f"on {bench_gateway.describe(result['environment'])}")
     if not args.skip_gateway:
         result["gateway"] = gateway_side_by_side(args)
     if not args.skip_recovery:

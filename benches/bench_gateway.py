@@ -22,9 +22,44 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 PYBET = [sys.executable, "-m", "pybet"]
+
+
+def environment() -> dict[str, Any]:
+    """What a gateway figure ran on: the CPU, the kernel, and the versions that move it (uvloop
+    above all: `pip install -e '.[peers]'` installs nautilus_trader's pinned, older one)."""
+    import platform
+    import shutil
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    env: dict[str, Any] = {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()}
+    env["python"] = platform.python_version()
+    for name in ("pybet", "uvloop", "msgspec", "redis", "hiredis"):
+        try:
+            env[name] = version(name)
+        except PackageNotFoundError:
+            env[name] = "not installed"
+    binary = shutil.which("redis-server")
+    if binary is not None:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout
+        env["redis-server"] = next((w[2:] for w in out.split() if w.startswith("v=")), out.strip())
+    return env
+
+
+def describe(env: dict[str, Any]) -> str:
+    """``environment()`` in one line."""
+    return ", ".join(f"{k} {v}" for k, v in env.items())
 
 
 def _free_ports(n: int) -> list[int]:
@@ -138,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         (f"open loop {args.rate:g}/s", [*common, "--rate", str(args.rate)]),
     ]
     print(f"gateway on loopback, store {args.store}, {os.cpu_count()} cores (shared: indicative)")
+    env = environment()
+    print(f"  on {describe(env)}")
     results = []
     for name, extra in runs:
         r = run(args.store, extra)
@@ -151,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             f"   ({r['acked']:,} acked, rejected {r['rejected']})"
         )
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps({"environment": env, "runs": results}))
     return 0
 
 

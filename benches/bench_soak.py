@@ -659,9 +659,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_results is not None:
         runs = replay(args)
     else:
+        env = bench_gateway.environment()
+        print(f"[soak] on {bench_gateway.describe(env)}", flush=True)
         runs = [run_store(store, args) for store in args.store_list]
         result = {
             "config": {k: getattr(args, k) for k in SETTINGS},
+            "environment": env,
             "cores": os.cpu_count(),
             "targets": TARGETS,
             "runs": runs,
