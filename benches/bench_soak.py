@@ -56,6 +56,8 @@ KEPT_METRICS = (
     "pybet_loop_stall_own_max_recent_seconds",
     "pybet_loop_stall_own_max_seconds",
     "pybet_gc_pause_max_seconds",
+    "pybet_snapshot_fork_seconds",
+    "pybet_snapshot_fork_max_seconds",
     "pybet_snapshots_total",
     "pybet_snapshot_failures_total",
     "pybet_journal_failures_total",
@@ -338,16 +340,24 @@ def gateway_log_summary(path: Path) -> dict[str, Any]:
     stalls: list[float] = []
     stall_lines: list[str] = []
     other: list[str] = []
+    forks: list[float] = []  # each forked snapshot's fork (event=snapshot ... fork_ms=)
     for line in _tail(path, 10**8).splitlines():
-        if "event=loop_stall" in line:
+        if "event=snapshot " in line and " fork_ms=" in line:
+            with contextlib.suppress(ValueError, IndexError):
+                forks.append(float(line.split(" fork_ms=")[1].split()[0]))
+        elif "event=loop_stall" in line:
             stall_lines.append(line)
             with contextlib.suppress(ValueError, IndexError):
                 stalls.append(float(line.split(" ms=")[1].split()[0]))
         elif ("level=WARNING" in line or "level=ERROR" in line) and "dev_accounts" not in line:
             other.append(line)  # (the development accounts are the soak's on purpose)
+    forks.sort()
     return {
         "loop_stalls_logged": len(stalls),
         "worst_logged_stall_ms": max(stalls, default=None),
+        "snapshot_forks": len(forks),
+        "snapshot_fork_p50_ms": forks[len(forks) // 2] if forks else None,
+        "snapshot_fork_max_ms": forks[-1] if forks else None,
         # with their run-queue wait, and what the log said just before (snapshots, markets)
         "stalls": stall_lines[-20:],
         "warnings": other[-20:],
@@ -443,6 +453,9 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
         "rejected": load["rejected"],
         "errors": load["errors"],
         "loop_stalls_logged": run["gateway"].get("log", {}).get("loop_stalls_logged"),
+        "snapshot_forks": run["gateway"].get("log", {}).get("snapshot_forks"),
+        "snapshot_fork_p50_ms": run["gateway"].get("log", {}).get("snapshot_fork_p50_ms"),
+        "snapshot_fork_max_ms": run["gateway"].get("log", {}).get("snapshot_fork_max_ms"),
     }
     if out["loop_stall_whole_run_ms"] is not None:
         out["loop_stall_whole_run_ms"] *= 1e3
@@ -476,6 +489,8 @@ def verdicts(f: dict[str, Any]) -> list[str]:
         f" stalled too, up to {_ms(f.get('machine_pause_max_ms'))})",
         f"stalls over 20 ms that the gateway logged (event=loop_stall): {f['loop_stalls_logged']}",
         f"the longest cyclic GC collection: {_ms(f.get('gc_pause_max_ms'))}",
+        f"snapshot forks (each a loop stall of its own): {f.get('snapshot_forks')}, p50"
+        f" {_ms(f.get('snapshot_fork_p50_ms'))}, longest {_ms(f.get('snapshot_fork_max_ms'))}",
     ]
 
 

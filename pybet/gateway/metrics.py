@@ -179,6 +179,10 @@ class Metrics:
         self.loop_stall_own_recent = WindowMax(5.0)
         #: the cyclic GC's collections, timed (installed by the gateway while it runs)
         self.gc_pauses = GcPauses(logging.getLogger("pybet.gateway"))
+        #: a forked snapshot's fork (the page tables of everything resident, on the loop):
+        #: the latest and the longest since start
+        self.snapshot_fork_last = 0.0
+        self.snapshot_fork_max = 0.0
 
     def inc(self, name: str, n: int = 1) -> None:
         self.counters[name] += n
@@ -191,6 +195,10 @@ class Metrics:
         own = lag if own is None else min(max(own, 0.0), lag)
         self.loop_stall_own_max = max(self.loop_stall_own_max, own)
         self.loop_stall_own_recent.observe(own)
+
+    def observe_fork(self, seconds: float) -> None:
+        self.snapshot_fork_last = seconds
+        self.snapshot_fork_max = max(self.snapshot_fork_max, seconds)
 
     def render(self) -> str:
         lines: list[str] = []
@@ -220,6 +228,10 @@ class Metrics:
         lines.append(
             f"pybet_loop_stall_own_max_recent_seconds {self.loop_stall_own_recent.value()}"
         )
+        lines.append("# TYPE pybet_snapshot_fork_seconds gauge")
+        lines.append(f"pybet_snapshot_fork_seconds {self.snapshot_fork_last}")
+        lines.append("# TYPE pybet_snapshot_fork_max_seconds gauge")
+        lines.append(f"pybet_snapshot_fork_max_seconds {self.snapshot_fork_max}")
         return "\n".join(lines) + "\n"
 
 

@@ -520,6 +520,7 @@ class Gateway:
         started = time.monotonic()
         child = fork_snapshot(self.engine, self.store, self.seq)
         fork_s = time.monotonic() - started
+        self.metrics.observe_fork(fork_s)
         self._snapshot_task = asyncio.create_task(
             self._await_child(child, self.commands_since_snapshot, fork_s), name="pybet-snapshot"
         )

@@ -52,6 +52,10 @@ async def _trade_and_recover(store_factory: Any) -> None:
     await _until(lambda: gw.metrics.counters["snapshots"] >= 2, "forked snapshots")
     await _until(lambda: gw._snapshot_task is None, "the last child")
     assert gw.metrics.counters["snapshot_failures"] == 0
+    # each fork is timed: the latest and the longest are exported
+    assert 0.0 < gw.metrics.snapshot_fork_last <= gw.metrics.snapshot_fork_max
+    text = gw.metrics.render()
+    assert f"pybet_snapshot_fork_max_seconds {gw.metrics.snapshot_fork_max}\n" in text
     await c.close()
     live_hash, live_seq = gw.engine.state_hash(), gw.seq
     await gw.stop()

@@ -41,6 +41,16 @@ def test_the_loops_own_stall_leaves_out_the_run_queue_wait() -> None:
     assert "pybet_loop_stall_own_max_recent_seconds 0.01\n" in text
 
 
+def test_forks_export_the_latest_and_the_longest() -> None:
+    m = Metrics()
+    assert "pybet_snapshot_fork_max_seconds 0.0\n" in m.render()
+    for seconds in (0.004, 0.011, 0.006):
+        m.observe_fork(seconds)
+    text = m.render()
+    assert "pybet_snapshot_fork_seconds 0.006\n" in text
+    assert "pybet_snapshot_fork_max_seconds 0.011\n" in text
+
+
 def test_the_run_queue_clock_reads_a_growing_wait_and_nothing_once_closed() -> None:
     import sys
 
