@@ -28,6 +28,17 @@ from typing import Any
 PYBET = [sys.executable, "-m", "pybet"]
 
 
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo ("unknown" elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
 def environment() -> dict[str, Any]:
     """What a gateway figure ran on: the CPU, the kernel, and the versions that move it (uvloop
     above all: `pip install -e '.[peers]'` installs nautilus_trader's pinned, older one)."""
@@ -35,15 +46,8 @@ def environment() -> dict[str, Any]:
     import shutil
     from importlib.metadata import PackageNotFoundError, version
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    env: dict[str, Any] = {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release()}
+    env: dict[str, Any] = {"cpu": cpu_model(), "cores": os.cpu_count()}
+    env["kernel"] = platform.release()
     env["python"] = platform.python_version()
     for name in ("pybet", "uvloop", "msgspec", "redis", "hiredis"):
         try:

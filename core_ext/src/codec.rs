@@ -291,29 +291,8 @@ impl<'a> Reader<'a> {
                 self.pos += 1;
                 Ok(u64::from(b))
             }
-            _ => self.varint_long(bits),
-        }
-    }
-
-    /// [`Reader::varint`] of more than one byte.
-    fn varint_long(&mut self, bits: u32) -> Result<u64, SnapshotError> {
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let b = *self
-                .buf
-                .get(self.pos)
-                .ok_or(SnapshotError::Corrupt("truncated"))?;
-            self.pos += 1;
-            let low = u64::from(b & 0x7f);
-            if shift >= bits || (shift > 0 && low >> (bits - shift) != 0) {
-                return Err(SnapshotError::Corrupt("varint out of range"));
-            }
-            v |= low << shift;
-            if b & 0x80 == 0 {
-                return Ok(v);
-            }
-            shift += 7;
+            // `bits` <= 64, so the value fits
+            _ => Ok(self.varint_wide(bits)? as u64),
         }
     }
 
