@@ -410,6 +410,7 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
     samples = [s for s in run["samples"] if s["acked"] is not None]
     after = [s for s in samples if s["t"] >= warmup] or samples[-1:]
     at_warm, last = after[0], samples[-1]
+    logged = run["gateway"].get("log", {})  # what the gateway's log said (gateway_log_summary)
     stalls = [s["loop_lag_max_s"] for s in after if s["loop_lag_max_s"] is not None]
     own = [s["loop_own_max_s"] for s in after if s.get("loop_own_max_s") is not None]
     # intervals where the idle process beside the gateway stalled too (> 10 ms): the machine's
@@ -452,10 +453,10 @@ def figures(run: dict[str, Any], warmup: float) -> dict[str, Any]:
         "markets_settled": markets.get("settled", 0),
         "rejected": load["rejected"],
         "errors": load["errors"],
-        "loop_stalls_logged": run["gateway"].get("log", {}).get("loop_stalls_logged"),
-        "snapshot_forks": run["gateway"].get("log", {}).get("snapshot_forks"),
-        "snapshot_fork_p50_ms": run["gateway"].get("log", {}).get("snapshot_fork_p50_ms"),
-        "snapshot_fork_max_ms": run["gateway"].get("log", {}).get("snapshot_fork_max_ms"),
+        "loop_stalls_logged": logged.get("loop_stalls_logged"),
+        "snapshot_forks": logged.get("snapshot_forks"),
+        "snapshot_fork_p50_ms": logged.get("snapshot_fork_p50_ms"),
+        "snapshot_fork_max_ms": logged.get("snapshot_fork_max_ms"),
     }
     if out["loop_stall_whole_run_ms"] is not None:
         out["loop_stall_whole_run_ms"] *= 1e3

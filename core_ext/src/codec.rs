@@ -217,7 +217,8 @@ impl Writer {
     pub fn i64(&mut self, v: i64) {
         match self.ints {
             Ints::Fixed => self.bytes(&v.to_le_bytes()),
-            Ints::Varint => self.varint(((v << 1) ^ (v >> 63)) as u64),
+            // 64 bits zigzag into 64 bits
+            Ints::Varint => self.varint(zigzag(i128::from(v)) as u64),
         }
     }
     /// An `i128`.
@@ -228,7 +229,8 @@ impl Writer {
             Ints::Varint => self.varint_wide(zigzag(v)),
         }
     }
-    /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
+    /// [`Writer::varint_wide`] of 64 bits or fewer, in 64-bit arithmetic: the u128 loop
+    /// cost a snapshot or a state hash of a million orders ~15% more instructions.
     #[inline]
     fn varint(&mut self, mut v: u64) {
         while v >= 0x80 {
@@ -238,6 +240,7 @@ impl Writer {
         self.buf.push(v as u8);
         self.wrote();
     }
+    /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
     fn varint_wide(&mut self, mut v: u128) {
         while v >= 0x80 {
             self.buf.push((v as u8) | 0x80);
@@ -393,10 +396,7 @@ impl<'a> Reader<'a> {
                 self.take(8)?.try_into().expect("8 bytes"),
             )),
             // 64 zigzagged bits unzigzag into the i64 range
-            Ints::Varint => {
-                let v = self.varint(64)?;
-                Ok((v >> 1) as i64 ^ -((v & 1) as i64))
-            }
+            Ints::Varint => Ok(unzigzag(u128::from(self.varint(64)?)) as i64),
         }
     }
     /// An `i128`.

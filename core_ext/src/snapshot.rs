@@ -146,7 +146,7 @@ impl Exchange {
     /// A deterministic hash of the whole state: equal states give equal hashes everywhere.
     #[must_use]
     pub fn state_hash(&self) -> u64 {
-        self.state_hash_with(Self::hash_kind(VERSION))
+        self.state_hash_with(Self::encoding(VERSION))
     }
 
     fn state_hash_with(&self, (kind, ints): (HashKind, Ints)) -> u64 {
@@ -193,7 +193,7 @@ impl Exchange {
     }
 
     fn snapshot_in(&self, version: u32) -> (Vec<u8>, u64) {
-        let (kind, ints) = Self::hash_kind(version);
+        let (kind, ints) = Self::encoding(version);
         // Header, body and checksum in one buffer: no copy of the body.
         let mut out = self.sized_writer(ints);
         out.buf.extend_from_slice(MAGIC);
@@ -210,7 +210,7 @@ impl Exchange {
 
     /// The hash function of a snapshot version's checksum and state hash, and how its
     /// integers are written.
-    fn hash_kind(version: u32) -> (HashKind, Ints) {
+    fn encoding(version: u32) -> (HashKind, Ints) {
         match version {
             8.. => (HashKind::Xxh3, Ints::Varint),
             7 => (HashKind::Xxh3, Ints::Fixed),
@@ -227,7 +227,7 @@ impl Exchange {
     /// As [`Exchange::restore`].
     pub fn restore_and_hash(bytes: &[u8]) -> Result<(Exchange, u64), SnapshotError> {
         let ex = Exchange::restore(bytes)?;
-        let hash = ex.state_hash_with(Self::hash_kind(Self::header_version(bytes)?));
+        let hash = ex.state_hash_with(Self::encoding(Self::header_version(bytes)?));
         Ok((ex, hash))
     }
 
@@ -251,7 +251,7 @@ impl Exchange {
         let version = Self::header_version(bytes)?;
         let body = &bytes[12..bytes.len() - 8];
         let sum = u64::from_le_bytes(bytes[bytes.len() - 8..].try_into().expect("8 bytes"));
-        let (kind, ints) = Self::hash_kind(version);
+        let (kind, ints) = Self::encoding(version);
         if kind.of(body) != sum {
             return Err(SnapshotError::Checksum);
         }
