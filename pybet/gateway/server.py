@@ -42,6 +42,20 @@ _advance_encoder = msgspec.msgpack.Encoder()
 _ZERO_HEADER = b"\0\0\0\0"
 _NOTICE_CHUNK = 512  # engine cancels turned into frames per loop turn (~5 ms at full load)
 _STALL_LOG_S = 0.02  # a loop stall longer than this is logged (SPEC 8a: the bound at 1M orders)
+# The owner's apply of one batch yields to the loop once it has run this long: a batch applies in
+# ~2 ms, but right after a snapshot's fork every page it writes is copied first and the same
+# batch took 18-21 ms in one turn (decisions.md, "The owner's apply is time-sliced").
+_APPLY_SLICE_S = 0.003
+
+
+async def _next_turn() -> None:
+    """Let the loop run everything that became ready while the owner held it before the owner
+    goes on. One ``sleep(0)`` is not enough: the owner's continuation is queued before the
+    tasks that the loop's I/O and timers wake in that same iteration (the stall probe among
+    them), so they would wait for the owner's next step as well; a second ``sleep(0)`` queues it
+    behind them."""
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
 
 
 class Gateway:
@@ -78,6 +92,7 @@ class Gateway:
         self._clock_ms = 0
         self._snapshot_seq = 0  # seq of the last snapshot written or loaded
         self._snapshot_task: asyncio.Task[None] | None = None  # a forked child writing one
+        self._forked_at = 0.0  # monotonic end of the last snapshot fork (stall logs name it)
         self._snapshot_bytes = 0
         self._engine_thread = ThreadPoolExecutor(1, thread_name_prefix="pybet-engine")
         self._oldest = 0.0
@@ -348,7 +363,14 @@ class Gateway:
             journal.append(("", _advance_encoder.encode(adv)))
         out: list[tuple[Session, msgspec.Struct]] = []
         subs: list[tuple[Session, Any]] = []
+        clock = time.perf_counter
+        slice_ends = clock() + _APPLY_SLICE_S
         for s, msg, body in batch:
+            if clock() > slice_ends:
+                # the batch is the owner's alone (as while an append is in flight): yielding
+                # changes nothing of what it applies or journals, only who waits behind it
+                await _next_turn()
+                slice_ends = clock() + _APPLY_SLICE_S
             account = s.account if s is not None and s.account is not None else ""
             if type(msg) in _STATE_CHANGING:
                 if type(msg) in _MARKET_WIDE:
@@ -421,7 +443,7 @@ class Gateway:
                 for s, buf in bufs.items():
                     s.write_frames([buf])
                 bufs = {}
-                await asyncio.sleep(0)
+                await _next_turn()
             notices += len(cancels.order_ids)
         for s, buf in bufs.items():
             s.write_frames([buf])
@@ -500,11 +522,12 @@ class Gateway:
         logged and retried a second later; it never fails the batch that was just released."""
         try:
             if self.cfg.snapshot_fork and can_fork(self.store):
+                # the fork (page tables: 5-12 ms at 200-250 MB on the EPYC VM) is a loop turn of
+                # its own, not one with the release before it and the next batch's apply after
+                # it (which runs slower too, copying the pages it writes)
+                await _next_turn()
                 self._fork_snapshot()
-                # the fork (page tables: ~8 ms at 200 MB here) is a loop turn of its own, not
-                # one with the release before it and the next batch's apply after it (which
-                # runs slower too, copying the pages it writes)
-                await asyncio.sleep(0)
+                await _next_turn()
             else:
                 await self._snapshot_inline()
         except Exception as exc:
@@ -519,7 +542,8 @@ class Gateway:
         # forked synchronously in the owner: the child's copy is exactly the state at self.seq
         started = time.monotonic()
         child = fork_snapshot(self.engine, self.store, self.seq)
-        fork_s = time.monotonic() - started
+        self._forked_at = time.monotonic()
+        fork_s = self._forked_at - started
         self.metrics.observe_fork(fork_s)
         self._snapshot_task = asyncio.create_task(
             self._await_child(child, self.commands_since_snapshot, fork_s), name="pybet-snapshot"
@@ -590,7 +614,12 @@ class Gateway:
             queued = runqueue.waited() - waited
             self.metrics.observe_loop_lag(lag, lag - queued)
             if lag > _STALL_LOG_S:
-                log.warning("event=loop_stall ms=%.1f runqueue_ms=%.1f", lag * 1000, queued * 1000)
+                log.warning(
+                    "event=loop_stall ms=%.1f runqueue_ms=%.1f after_fork_ms=%.0f",
+                    lag * 1000,
+                    queued * 1000,
+                    (time.monotonic() - self._forked_at) * 1000,
+                )
             if self._advance_due() or self._snapshot_due():
                 self._wake.set()
             now = time.monotonic()
