@@ -183,6 +183,11 @@ impl EventFields for DictFields<'_> {
     }
 }
 
+/// A drain this long builds its columns without the GIL: an in-play turn drains a whole
+/// market's cancels, and the event loop's thread must not wait for that; a short drain keeps
+/// the GIL (giving it up costs a switch-interval wait when another thread wants it).
+const DETACHED_DRAIN: usize = 4096;
+
 /// Events as numpy arrays, one per field (`kind`: `EventKind::code`). Fields that a kind
 /// lacks are 0.
 pub fn events_arrays<'py>(
@@ -190,106 +195,152 @@ pub fn events_arrays<'py>(
     ex: &Exchange,
     events: &[Event],
 ) -> PyResult<Bound<'py, PyDict>> {
-    let n = events.len();
-    let mut seq = Vec::with_capacity(n);
-    let mut kind = Vec::with_capacity(n);
-    let mut order_id = vec![0u64; n];
-    let mut other_order = vec![0u64; n];
-    let mut runner = vec![0i64; n];
-    let mut side = vec![0u8; n];
-    let mut tick = vec![0u16; n];
-    let mut size = vec![0i64; n];
-    let mut code = vec![0u8; n];
-    // each row's market and account as an index into this call's own small name tables
-    let mut market = vec![NO_NAME; n];
-    let mut account = vec![NO_NAME; n];
-    let mut markets = NameTable::default();
-    let mut accounts = NameTable::default();
-    for (i, e) in events.iter().enumerate() {
-        seq.push(e.seq);
-        kind.push(e.kind.code());
-        let m = e.kind.market();
-        market[i] = markets.index(m, || ex.market_at(m).id.clone());
-        if let Some(a) = e.kind.account() {
-            account[i] = accounts.index(a, || ex.account_name(a).to_owned());
+    let columns = if events.len() >= DETACHED_DRAIN {
+        py.detach(|| EventColumns::of(ex, events))
+    } else {
+        EventColumns::of(ex, events)
+    };
+    columns.into_dict(py)
+}
+
+/// The columns of `events_arrays`, built without Python objects.
+struct EventColumns {
+    seq: Vec<u64>,
+    kind: Vec<u8>,
+    order_id: Vec<u64>,
+    other_order: Vec<u64>,
+    runner: Vec<i64>,
+    side: Vec<u8>,
+    tick: Vec<u16>,
+    size: Vec<i64>,
+    code: Vec<u8>,
+    market: Vec<u32>,
+    account: Vec<u32>,
+    markets: NameTable,
+    accounts: NameTable,
+}
+
+impl EventColumns {
+    fn of(ex: &Exchange, events: &[Event]) -> Self {
+        let n = events.len();
+        let mut seq = Vec::with_capacity(n);
+        let mut kind = Vec::with_capacity(n);
+        let mut order_id = vec![0u64; n];
+        let mut other_order = vec![0u64; n];
+        let mut runner = vec![0i64; n];
+        let mut side = vec![0u8; n];
+        let mut tick = vec![0u16; n];
+        let mut size = vec![0i64; n];
+        let mut code = vec![0u8; n];
+        // each row's market and account as an index into this call's own small name tables
+        let mut market = vec![NO_NAME; n];
+        let mut account = vec![NO_NAME; n];
+        let mut markets = NameTable::default();
+        let mut accounts = NameTable::default();
+        for (i, e) in events.iter().enumerate() {
+            seq.push(e.seq);
+            kind.push(e.kind.code());
+            let m = e.kind.market();
+            market[i] = markets.index(m, || ex.market_at(m).id.clone());
+            if let Some(a) = e.kind.account() {
+                account[i] = accounts.index(a, || ex.account_name(a).to_owned());
+            }
+            let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
+            match &e.kind {
+                EventKind::OrderAccepted {
+                    order_id: o,
+                    market,
+                    runner: r,
+                    side: s,
+                    tick: t,
+                    size: z,
+                    ..
+                } => {
+                    order_id[i] = *o;
+                    runner[i] = runner_id(*market, *r);
+                    side[i] = *s as u8;
+                    tick[i] = *t;
+                    size[i] = *z;
+                }
+                EventKind::OrderRejected { code: c, .. } => code[i] = c.as_u8(),
+                EventKind::Fill {
+                    market,
+                    runner: r,
+                    maker_order,
+                    taker_order,
+                    tick: t,
+                    size: z,
+                    taker_side,
+                    ..
+                } => {
+                    order_id[i] = *taker_order;
+                    other_order[i] = *maker_order;
+                    runner[i] = runner_id(*market, *r);
+                    side[i] = *taker_side as u8;
+                    tick[i] = *t;
+                    size[i] = *z;
+                }
+                EventKind::OrderCancelled {
+                    order_id: o,
+                    size: z,
+                    reason,
+                    ..
+                } => {
+                    order_id[i] = *o;
+                    size[i] = *z;
+                    code[i] = *reason as u8;
+                }
+                EventKind::Settled { pnl, .. } => size[i] = *pnl,
+                EventKind::StartingPriceFill {
+                    market,
+                    runner: r,
+                    back_order,
+                    lay_order,
+                    size: z,
+                    ..
+                } => {
+                    order_id[i] = *back_order;
+                    other_order[i] = *lay_order;
+                    runner[i] = runner_id(*market, *r);
+                    size[i] = *z;
+                }
+                _ => {}
+            }
         }
-        let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
-        match &e.kind {
-            EventKind::OrderAccepted {
-                order_id: o,
-                market,
-                runner: r,
-                side: s,
-                tick: t,
-                size: z,
-                ..
-            } => {
-                order_id[i] = *o;
-                runner[i] = runner_id(*market, *r);
-                side[i] = *s as u8;
-                tick[i] = *t;
-                size[i] = *z;
-            }
-            EventKind::OrderRejected { code: c, .. } => code[i] = c.as_u8(),
-            EventKind::Fill {
-                market,
-                runner: r,
-                maker_order,
-                taker_order,
-                tick: t,
-                size: z,
-                taker_side,
-                ..
-            } => {
-                order_id[i] = *taker_order;
-                other_order[i] = *maker_order;
-                runner[i] = runner_id(*market, *r);
-                side[i] = *taker_side as u8;
-                tick[i] = *t;
-                size[i] = *z;
-            }
-            EventKind::OrderCancelled {
-                order_id: o,
-                size: z,
-                reason,
-                ..
-            } => {
-                order_id[i] = *o;
-                size[i] = *z;
-                code[i] = *reason as u8;
-            }
-            EventKind::Settled { pnl, .. } => size[i] = *pnl,
-            EventKind::StartingPriceFill {
-                market,
-                runner: r,
-                back_order,
-                lay_order,
-                size: z,
-                ..
-            } => {
-                order_id[i] = *back_order;
-                other_order[i] = *lay_order;
-                runner[i] = runner_id(*market, *r);
-                size[i] = *z;
-            }
-            _ => {}
+        EventColumns {
+            seq,
+            kind,
+            order_id,
+            other_order,
+            runner,
+            side,
+            tick,
+            size,
+            code,
+            market,
+            account,
+            markets,
+            accounts,
         }
     }
-    let d = PyDict::new(py);
-    d.set_item("seq", seq.into_pyarray(py))?;
-    d.set_item("kind", kind.into_pyarray(py))?;
-    d.set_item("order_id", order_id.into_pyarray(py))?;
-    d.set_item("other_order_id", other_order.into_pyarray(py))?;
-    d.set_item("runner", runner.into_pyarray(py))?;
-    d.set_item("side", side.into_pyarray(py))?;
-    d.set_item("tick", tick.into_pyarray(py))?;
-    d.set_item("size", size.into_pyarray(py))?;
-    d.set_item("code", code.into_pyarray(py))?;
-    d.set_item("market", market.into_pyarray(py))?;
-    d.set_item("account", account.into_pyarray(py))?;
-    d.set_item("markets", markets.names)?;
-    d.set_item("accounts", accounts.names)?;
-    Ok(d)
+
+    fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("seq", self.seq.into_pyarray(py))?;
+        d.set_item("kind", self.kind.into_pyarray(py))?;
+        d.set_item("order_id", self.order_id.into_pyarray(py))?;
+        d.set_item("other_order_id", self.other_order.into_pyarray(py))?;
+        d.set_item("runner", self.runner.into_pyarray(py))?;
+        d.set_item("side", self.side.into_pyarray(py))?;
+        d.set_item("tick", self.tick.into_pyarray(py))?;
+        d.set_item("size", self.size.into_pyarray(py))?;
+        d.set_item("code", self.code.into_pyarray(py))?;
+        d.set_item("market", self.market.into_pyarray(py))?;
+        d.set_item("account", self.account.into_pyarray(py))?;
+        d.set_item("markets", self.markets.names)?;
+        d.set_item("accounts", self.accounts.names)?;
+        Ok(d)
+    }
 }
 
 /// `market` / `account` of a row that has none.
