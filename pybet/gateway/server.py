@@ -42,9 +42,10 @@ _advance_encoder = msgspec.msgpack.Encoder()
 _ZERO_HEADER = b"\0\0\0\0"
 _NOTICE_CHUNK = 512  # engine cancels turned into frames per loop turn (~5 ms at full load)
 _STALL_LOG_S = 0.02  # a loop stall longer than this is logged (SPEC 8a: the bound at 1M orders)
-# The owner's apply of one batch yields to the loop once it has run this long: a batch applies in
-# ~2 ms, but right after a snapshot's fork every page it writes is copied first and the same
-# batch took 18-21 ms in one turn (decisions.md, "The owner's apply is time-sliced").
+# The owner yields to the loop before its next command once its turn (a release and the next
+# batch's apply, or an apply alone) has run this long: a batch applies in ~2 ms, but right after
+# a snapshot's fork every page it writes is copied first and the same batch took 18-21 ms in one
+# turn (decisions.md, "The owner's apply is time-sliced").
 _APPLY_SLICE_S = 0.003
 
 
@@ -92,6 +93,7 @@ class Gateway:
         self._clock_ms = 0
         self._snapshot_seq = 0  # seq of the last snapshot written or loaded
         self._snapshot_task: asyncio.Task[None] | None = None  # a forked child writing one
+        self._turn_ends = 0.0  # perf_counter time at which the owner's apply yields (a slice)
         self._forked_at = 0.0  # monotonic end of the last snapshot fork (stall logs name it)
         self._snapshot_bytes = 0
         self._engine_thread = ThreadPoolExecutor(1, thread_name_prefix="pybet-engine")
@@ -327,8 +329,19 @@ class Gateway:
                     continue
                 self._wake.clear()
                 await self._wake.wait()
+                self._turn_started()
                 continue
+            if time.perf_counter() > self._turn_ends:
+                # the release of the batch before ran long: the next apply gets a turn of its own
+                await _next_turn()
+                self._turn_started()
             await self._next_batch()
+
+    def _turn_started(self) -> None:
+        """The owner has the loop again (an await returned): its slice of ``_APPLY_SLICE_S``
+        starts now. The slice spans a release and the next batch's apply, which run in one turn
+        when nothing in between awaits."""
+        self._turn_ends = time.perf_counter() + _APPLY_SLICE_S
 
     def _advance_due(self) -> bool:
         due = self.engine.due
@@ -364,13 +377,12 @@ class Gateway:
         out: list[tuple[Session, msgspec.Struct]] = []
         subs: list[tuple[Session, Any]] = []
         clock = time.perf_counter
-        slice_ends = clock() + _APPLY_SLICE_S
         for s, msg, body in batch:
-            if clock() > slice_ends:
+            if clock() > self._turn_ends:
                 # the batch is the owner's alone (as while an append is in flight): yielding
                 # changes nothing of what it applies or journals, only who waits behind it
                 await _next_turn()
-                slice_ends = clock() + _APPLY_SLICE_S
+                self._turn_started()
             account = s.account if s is not None and s.account is not None else ""
             if type(msg) in _STATE_CHANGING:
                 if type(msg) in _MARKET_WIDE:
@@ -398,6 +410,7 @@ class Gateway:
             events = encode_batch(res.feed) if engine.feed else None
             try:
                 await self.store.append(self.seq, record, events)
+                self._turn_started()
             except Exception as exc:
                 self.seq -= 1
                 self._enter_fail_closed(exc, batch)
@@ -416,7 +429,9 @@ class Gateway:
         resting order cancelled or freed) on the engine thread: the owner waits as for any
         command, but the event loop keeps turning (the Rust part runs without the GIL, the
         Python part yields it every switch interval)."""
-        return await asyncio.get_running_loop().run_in_executor(self._engine_thread, fn, *args)
+        done = await asyncio.get_running_loop().run_in_executor(self._engine_thread, fn, *args)
+        self._turn_started()
+        return done
 
     async def _release(self, out: list[tuple[Session, msgspec.Struct]], res: BatchResult) -> None:
         # One buffer per session, every frame encoded straight into it (the length prefix
@@ -444,6 +459,7 @@ class Gateway:
                     s.write_frames([buf])
                 bufs = {}
                 await _next_turn()
+                self._turn_started()
             notices += len(cancels.order_ids)
         for s, buf in bufs.items():
             s.write_frames([buf])
@@ -528,6 +544,7 @@ class Gateway:
                 await _next_turn()
                 self._fork_snapshot()
                 await _next_turn()
+                self._turn_started()
             else:
                 await self._snapshot_inline()
         except Exception as exc:
