@@ -635,7 +635,7 @@ class Gateway:
                     "event=loop_stall ms=%.1f runqueue_ms=%.1f after_fork_ms=%.0f",
                     lag * 1000,
                     queued * 1000,
-                    (time.monotonic() - self._forked_at) * 1000,
+                    (time.monotonic() - self._forked_at) * 1000 if self._forked_at else -1,
                 )
             if self._advance_due() or self._snapshot_due():
                 self._wake.set()
