@@ -333,8 +333,7 @@ class Gateway:
                 continue
             if time.perf_counter() > self._turn_ends:
                 # the release of the batch before ran long: the next apply gets a turn of its own
-                await _next_turn()
-                self._turn_started()
+                await self._yield_turn()
             await self._next_batch()
 
     def _turn_started(self) -> None:
@@ -342,6 +341,11 @@ class Gateway:
         starts now. The slice spans a release and the next batch's apply, which run in one turn
         when nothing in between awaits."""
         self._turn_ends = time.perf_counter() + _APPLY_SLICE_S
+
+    async def _yield_turn(self) -> None:
+        """Hand the loop a whole turn (``_next_turn``); the owner's next slice starts after it."""
+        await _next_turn()
+        self._turn_started()
 
     def _advance_due(self) -> bool:
         due = self.engine.due
@@ -381,8 +385,7 @@ class Gateway:
             if clock() > self._turn_ends:
                 # the batch is the owner's alone (as while an append is in flight): yielding
                 # changes nothing of what it applies or journals, only who waits behind it
-                await _next_turn()
-                self._turn_started()
+                await self._yield_turn()
             account = s.account if s is not None and s.account is not None else ""
             if type(msg) in _STATE_CHANGING:
                 if type(msg) in _MARKET_WIDE:
@@ -458,8 +461,7 @@ class Gateway:
                 for s, buf in bufs.items():
                     s.write_frames([buf])
                 bufs = {}
-                await _next_turn()
-                self._turn_started()
+                await self._yield_turn()
             notices += len(cancels.order_ids)
         for s, buf in bufs.items():
             s.write_frames([buf])
@@ -541,10 +543,9 @@ class Gateway:
                 # the fork (page tables: 5-12 ms at 200-250 MB on the EPYC VM) is a loop turn of
                 # its own, not one with the release before it and the next batch's apply after
                 # it (which runs slower too, copying the pages it writes)
-                await _next_turn()
+                await self._yield_turn()
                 self._fork_snapshot()
-                await _next_turn()
-                self._turn_started()
+                await self._yield_turn()
             else:
                 await self._snapshot_inline()
         except Exception as exc:

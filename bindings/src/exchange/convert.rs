@@ -223,27 +223,29 @@ struct EventColumns {
 impl EventColumns {
     fn of(ex: &Exchange, events: &[Event]) -> Self {
         let n = events.len();
-        let mut seq = Vec::with_capacity(n);
-        let mut kind = Vec::with_capacity(n);
-        let mut order_id = vec![0u64; n];
-        let mut other_order = vec![0u64; n];
-        let mut runner = vec![0i64; n];
-        let mut side = vec![0u8; n];
-        let mut tick = vec![0u16; n];
-        let mut size = vec![0i64; n];
-        let mut code = vec![0u8; n];
-        // each row's market and account as an index into this call's own small name tables
-        let mut market = vec![NO_NAME; n];
-        let mut account = vec![NO_NAME; n];
-        let mut markets = NameTable::default();
-        let mut accounts = NameTable::default();
+        let mut c = EventColumns {
+            seq: Vec::with_capacity(n),
+            kind: Vec::with_capacity(n),
+            order_id: vec![0; n],
+            other_order: vec![0; n],
+            runner: vec![0; n],
+            side: vec![0; n],
+            tick: vec![0; n],
+            size: vec![0; n],
+            code: vec![0; n],
+            // each row's market and account as an index into this call's own small name tables
+            market: vec![NO_NAME; n],
+            account: vec![NO_NAME; n],
+            markets: NameTable::default(),
+            accounts: NameTable::default(),
+        };
         for (i, e) in events.iter().enumerate() {
-            seq.push(e.seq);
-            kind.push(e.kind.code());
+            c.seq.push(e.seq);
+            c.kind.push(e.kind.code());
             let m = e.kind.market();
-            market[i] = markets.index(m, || ex.market_at(m).id.clone());
+            c.market[i] = c.markets.index(m, || ex.market_at(m).id.clone());
             if let Some(a) = e.kind.account() {
-                account[i] = accounts.index(a, || ex.account_name(a).to_owned());
+                c.account[i] = c.accounts.index(a, || ex.account_name(a).to_owned());
             }
             let runner_id = |m: u32, r: u16| ex.market_at(m).spec.runners[usize::from(r)];
             match &e.kind {
@@ -256,13 +258,13 @@ impl EventColumns {
                     size: z,
                     ..
                 } => {
-                    order_id[i] = *o;
-                    runner[i] = runner_id(*market, *r);
-                    side[i] = *s as u8;
-                    tick[i] = *t;
-                    size[i] = *z;
+                    c.order_id[i] = *o;
+                    c.runner[i] = runner_id(*market, *r);
+                    c.side[i] = *s as u8;
+                    c.tick[i] = *t;
+                    c.size[i] = *z;
                 }
-                EventKind::OrderRejected { code: c, .. } => code[i] = c.as_u8(),
+                EventKind::OrderRejected { code, .. } => c.code[i] = code.as_u8(),
                 EventKind::Fill {
                     market,
                     runner: r,
@@ -273,12 +275,12 @@ impl EventColumns {
                     taker_side,
                     ..
                 } => {
-                    order_id[i] = *taker_order;
-                    other_order[i] = *maker_order;
-                    runner[i] = runner_id(*market, *r);
-                    side[i] = *taker_side as u8;
-                    tick[i] = *t;
-                    size[i] = *z;
+                    c.order_id[i] = *taker_order;
+                    c.other_order[i] = *maker_order;
+                    c.runner[i] = runner_id(*market, *r);
+                    c.side[i] = *taker_side as u8;
+                    c.tick[i] = *t;
+                    c.size[i] = *z;
                 }
                 EventKind::OrderCancelled {
                     order_id: o,
@@ -286,11 +288,11 @@ impl EventColumns {
                     reason,
                     ..
                 } => {
-                    order_id[i] = *o;
-                    size[i] = *z;
-                    code[i] = *reason as u8;
+                    c.order_id[i] = *o;
+                    c.size[i] = *z;
+                    c.code[i] = *reason as u8;
                 }
-                EventKind::Settled { pnl, .. } => size[i] = *pnl,
+                EventKind::Settled { pnl, .. } => c.size[i] = *pnl,
                 EventKind::StartingPriceFill {
                     market,
                     runner: r,
@@ -299,29 +301,15 @@ impl EventColumns {
                     size: z,
                     ..
                 } => {
-                    order_id[i] = *back_order;
-                    other_order[i] = *lay_order;
-                    runner[i] = runner_id(*market, *r);
-                    size[i] = *z;
+                    c.order_id[i] = *back_order;
+                    c.other_order[i] = *lay_order;
+                    c.runner[i] = runner_id(*market, *r);
+                    c.size[i] = *z;
                 }
                 _ => {}
             }
         }
-        EventColumns {
-            seq,
-            kind,
-            order_id,
-            other_order,
-            runner,
-            side,
-            tick,
-            size,
-            code,
-            market,
-            account,
-            markets,
-            accounts,
-        }
+        c
     }
 
     fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
